@@ -1,0 +1,38 @@
+"""pygraph: a computation-graph engine for learning, teaching and looking inside deep learning.
+
+>>> import numpy as np, pygraph as pg
+>>> pg.ops.matmul(np.eye(2, dtype=np.float32), np.ones((2, 3), np.float32)).shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+try:
+    from . import _core
+except ImportError as exc:  # pragma: no cover - only without a built extension
+    raise ImportError(
+        "pygraph's C++ extension (pygraph._core) is not built. Run `make build` in the "
+        "repository (or `pip install .`)."
+    ) from exc
+
+from . import ops
+from ._runtime import (
+    active_isa,
+    hardware_isa,
+    kernel_variants,
+    num_threads,
+    set_isa,
+    set_num_threads,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ops",
+    "active_isa",
+    "hardware_isa",
+    "kernel_variants",
+    "num_threads",
+    "set_isa",
+    "set_num_threads",
+]

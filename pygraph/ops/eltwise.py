@@ -1,0 +1,3 @@
+"""Eager eltwise ops: numpy in, numpy out."""
+
+__all__: list[str] = []

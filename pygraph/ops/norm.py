@@ -1,0 +1,3 @@
+"""Eager norm ops: numpy in, numpy out."""
+
+__all__: list[str] = []

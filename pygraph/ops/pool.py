@@ -1,0 +1,3 @@
+"""Eager pool ops: numpy in, numpy out."""
+
+__all__: list[str] = []
