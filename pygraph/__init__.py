@@ -23,6 +23,7 @@ from ._runtime import (
     num_threads,
     set_isa,
     set_num_threads,
+    trace_kernels,
 )
 
 __version__ = "0.1.0"
@@ -35,4 +36,5 @@ __all__ = [
     "num_threads",
     "set_isa",
     "set_num_threads",
+    "trace_kernels",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from . import _core
 
 
@@ -47,3 +50,33 @@ def num_threads() -> int:
 def set_num_threads(n: int) -> None:
     """Use `n` threads in the kernels from now on."""
     _core.set_num_threads(int(n))
+
+
+class KernelTrace:
+    """The kernel variants that ran inside a `trace_kernels()` block (filled when it exits)."""
+
+    def __init__(self) -> None:
+        self.variants: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"KernelTrace({self.variants})"
+
+
+@contextmanager
+def trace_kernels() -> Iterator[KernelTrace]:
+    """Record which kernel variants the ops in the block really ran.
+
+    >>> import numpy as np, pygraph as pg
+    >>> with pg.trace_kernels() as t:
+    ...     _ = pg.ops.matmul(np.ones((4, 4), np.float32), np.ones((4, 4), np.float32))
+    >>> any(v.startswith("gemm_f32") for v in t.variants)
+    True
+    """
+    trace = KernelTrace()
+    _core.take_kernel_trace()
+    _core.set_kernel_tracing(True)
+    try:
+        yield trace
+    finally:
+        _core.set_kernel_tracing(False)
+        trace.variants = list(_core.take_kernel_trace())

@@ -37,6 +37,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("level"));
   m.def("kernel_families", &pg::variant_families);
   m.def("kernel_variants", &pg::runnable_variants, py::arg("family"));
+  m.def("set_kernel_tracing", &pg::set_kernel_tracing, py::arg("on"));
+  m.def("take_kernel_trace", &pg::take_kernel_trace);
   m.def("num_threads", &pg::num_threads);
   m.def("set_num_threads", &pg::set_num_threads, py::arg("n"));
 

@@ -107,6 +107,30 @@ std::vector<std::string> runnable_variants(const std::string& family) {
   return out;
 }
 
+namespace {
+std::atomic<bool> g_tracing{false};
+std::mutex g_trace_mu;
+std::vector<std::string> g_trace;
+}  // namespace
+
+bool tracing_kernels() { return g_tracing.load(std::memory_order_relaxed); }
+
+void set_kernel_tracing(bool on) { g_tracing.store(on); }
+
+void note_kernel(const char* name) {
+  std::lock_guard<std::mutex> lock(g_trace_mu);
+  for (const auto& seen : g_trace)
+    if (seen == name) return;
+  if (g_trace.size() < 256) g_trace.emplace_back(name);
+}
+
+std::vector<std::string> take_kernel_trace() {
+  std::lock_guard<std::mutex> lock(g_trace_mu);
+  std::vector<std::string> out;
+  out.swap(g_trace);
+  return out;
+}
+
 int num_threads() { return omp_get_max_threads(); }
 
 void set_num_threads(int n) {

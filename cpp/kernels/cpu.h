@@ -23,13 +23,25 @@ struct Variant {
   Fn fn;
 };
 
+// Kernel tracing (off by default): records the name of every variant pick() returns, so a user
+// can see which kernels a call really ran. One relaxed atomic load when off.
+bool tracing_kernels();
+void set_kernel_tracing(bool on);
+void note_kernel(const char* name);
+std::vector<std::string> take_kernel_trace();  // the distinct names since the last take, in order
+
 // The first variant the active ISA can run. Tables list best first and end with a ref variant.
 template <class Fn, size_t N>
 const Variant<Fn>& pick(const Variant<Fn> (&table)[N]) {
   const Isa level = active_isa();
+  const Variant<Fn>* chosen = &table[N - 1];
   for (const auto& v : table)
-    if (static_cast<int>(v.isa) <= static_cast<int>(level)) return v;
-  return table[N - 1];
+    if (static_cast<int>(v.isa) <= static_cast<int>(level)) {
+      chosen = &v;
+      break;
+    }
+  if (tracing_kernels()) note_kernel(chosen->name);
+  return *chosen;
 }
 
 // Registry behind _core.kernel_variants(family): every family registers its table once.
