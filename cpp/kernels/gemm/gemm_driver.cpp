@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <new>
 
 #include "kernels/cpu.h"
@@ -145,7 +146,11 @@ template <int MR, int NR>
 void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
                   float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                   float beta, float* C, int64_t ldc, const Epilogue<float>& ep) {
-  const int64_t KC = kn.kc, MC = kn.mc / MR * MR, NC = kn.nc / NR * NR;
+  int64_t KC = kn.kc, MC = kn.mc / MR * MR, NC = kn.nc / NR * NR;
+  if (const char* e = std::getenv("PG_GEMM_TUNE")) {  // TEMP tuning hook
+    long kc, mc, nc;
+    if (std::sscanf(e, "%ld,%ld,%ld", &kc, &mc, &nc) == 3) KC = kc, MC = mc / MR * MR, NC = nc / NR * NR;
+  }
   float* pa = tl_pack_a.get(static_cast<size_t>(MC * KC));
   float* pb = tl_pack_b.get(static_cast<size_t>(std::min(NC, (N + NR - 1) / NR * NR) * KC));
   alignas(64) float tile[MR * NR];
