@@ -96,7 +96,7 @@ def conv2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, 
 
     >>> x, w = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
     >>> gx, gw, gb = conv2d_backward(np.ones((1, 1, 2, 2)), x, w, np.zeros(1))
-    >>> gx[0, 0, 1, 1], gw[0, 0, 0, 0], gb[0]
+    >>> float(gx[0, 0, 1, 1]), float(gw[0, 0, 0, 0]), float(gb[0])
     (4.0, 4.0, 4.0)
     """
     return _conv_backward(2, grad_output, input, weight, bias, stride, padding, dilation, groups)
