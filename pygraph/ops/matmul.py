@@ -1,4 +1,4 @@
-"""Eager matrix products: numpy in, numpy out."""
+"""Eager matrix products: numpy in, numpy out, on pygraph's GEMM kernels."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from ._args import floats
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Matrix product a (M, K) @ b (K, N) -> (M, N), on pygraph's GEMM kernels.
+    """Matrix product with numpy's rules: a (..., M, K) @ b (..., K, N) -> (..., M, N).
+
+    1-D operands are promoted to a row (a) or column (b) and the added dim is removed; leading
+    batch dims broadcast against each other.
 
     >>> matmul(np.ones((2, 3), np.float32), np.ones((3, 4), np.float32))[0, 0]
     3.0
@@ -17,4 +20,69 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = floats("matmul", a=a, b=b)
     return _core.matmul(a, b)
 
-__all__ = ["matmul"]
+
+def bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batched product a (B, M, K) @ b (B, K, N) -> (B, M, N), like torch.bmm."""
+    a, b = floats("bmm", a=a, b=b)
+    return _core.bmm(a, b)
+
+
+def gemm(
+    a: np.ndarray,
+    b: np.ndarray,
+    c: np.ndarray | None = None,
+    alpha: float = 1.0,
+    beta: float = 0.0,
+    trans_a: bool = False,
+    trans_b: bool = False,
+    bias: np.ndarray | None = None,
+    bias_axis: int = 1,
+    activation: str | None = None,
+    negative_slope: float = 0.01,
+) -> np.ndarray:
+    """BLAS GEMM with a fused epilogue: act(alpha * op(a) @ op(b) + beta * c + bias).
+
+    op(a) is a (M, K), or a.T when trans_a (a stored (K, M)); likewise op(b) (K, N). c (M, N)
+    is optional (without it beta has nothing to scale). bias has length N (bias_axis=1, one per
+    column, as in linear) or M (bias_axis=0, one per row, as in convolution). activation is
+    None, "relu" or "leaky_relu" (with negative_slope). With beta == 0, c is never read.
+
+    >>> gemm(np.eye(2), np.ones((2, 2)), bias=np.array([1.0, -5.0]), activation="relu")
+    array([[2., 0.],
+           [2., 0.]])
+    """
+    a, b, c, bias = floats("gemm", a=a, b=b, c=c, bias=bias)
+    return _core.gemm(
+        a, b, c, float(alpha), float(beta), bool(trans_a), bool(trans_b), bias, int(bias_axis),
+        "none" if activation is None else str(activation), float(negative_slope),
+    )
+
+
+def linear(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    """input (..., in) @ weight (out, in).T + bias (out,) -> (..., out), like F.linear."""
+    input, weight, bias = floats("linear", input=input, weight=weight, bias=bias)
+    return _core.linear(input, weight, bias)
+
+
+def matmul_backward(
+    grad_output: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradients (grad_a, grad_b) of matmul(a, b); broadcast batch dims are summed away."""
+    grad_output, a, b = floats("matmul_backward", grad_output=grad_output, a=a, b=b)
+    return _core.matmul_backward(grad_output, a, b)
+
+
+def linear_backward(
+    grad_output: np.ndarray,
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Gradients (grad_input, grad_weight, grad_bias or None) of linear(input, weight, bias)."""
+    grad_output, input, weight, bias = floats(
+        "linear_backward", grad_output=grad_output, input=input, weight=weight, bias=bias
+    )
+    return _core.linear_backward(grad_output, input, weight, bias)
+
+
+__all__ = ["matmul", "bmm", "gemm", "linear", "matmul_backward", "linear_backward"]

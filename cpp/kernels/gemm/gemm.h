@@ -36,6 +36,22 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc,
           const Epilogue<T>& ep = {});
 
+// Batched GEMM: for b in [0, batch): C_b = alpha * op(A_b) op(B_b) + beta * C_b, then the
+// epilogue, where X_b = X + b * strideX (a stride of 0 broadcasts one matrix to every batch
+// entry; C's stride must not be 0 unless batch == 1). Threads go over the batch when the
+// entries are small, otherwise into each GEMM.
+void gemm_batched_f32(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                      float alpha, const float* A, int64_t strideA, int64_t lda, const float* B,
+                      int64_t strideB, int64_t ldb, float beta, float* C, int64_t strideC,
+                      int64_t ldc, const Epilogue<float>& ep = {});
+
+// Typed front door of the batched GEMM: float -> gemm_batched_f32, double -> a loop of gemm_ref.
+template <class T>
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  T alpha, const T* A, int64_t strideA, int64_t lda, const T* B, int64_t strideB,
+                  int64_t ldb, T beta, T* C, int64_t strideC, int64_t ldc,
+                  const Epilogue<T>& ep = {});
+
 // The activation of an epilogue on one value (shared by every variant's edge code).
 template <class T>
 inline T apply_activation(T v, Activation act, T slope) {

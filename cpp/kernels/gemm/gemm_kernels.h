@@ -1,0 +1,47 @@
+// Internal to the gemm family: what one ISA variant contributes to the blocked driver
+// (gemm_driver.cpp) — an MR x NR microkernel, its blocking sizes, and the small-M streaming
+// kernels. The driver owns packing, blocking, threads and edge tiles; a variant owns registers.
+#pragma once
+#include <cstdint>
+
+#include "kernels/gemm/gemm.h"
+
+namespace pg::kernels::gemm_detail {
+
+// How a microkernel writes its MR x NR tile of accumulators acc to C:
+//   v = alpha * acc + (beta != 0 ? beta * C : 0)   (C is not read when beta == 0)
+//   v += bias_row[i] (if set) + bias_col[j] (if set);  C = act(v)
+// The driver passes beta = 1 and no epilogue for every K block but the first / last.
+struct TileArgs {
+  float alpha = 1.f;
+  float beta = 0.f;
+  const float* bias_row = nullptr;  // indexed by the tile's row i, already offset to the tile
+  const float* bias_col = nullptr;  // indexed by the tile's column j
+  Activation act = Activation::none;
+  float slope = 0.01f;
+};
+
+// a is a packed (kc, MR) panel (MR floats per k), b a packed (kc, NR) panel; c is (MR, NR)
+// with row stride ldc. Always computes the full tile: the driver sends edge tiles to a buffer.
+using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                             const TileArgs& t);
+
+// Small-M streaming kernels, write-only out (M, N) with row stride ldo; A rows contiguous
+// (stride lda). nn: B is (K, N) stride ldb. nt: B is (N, K) stride ldb (dot products).
+using SmallKernel = void (*)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+                             const float* B, int64_t ldb, float* out, int64_t ldo);
+
+struct GemmKernels {
+  int mr, nr;      // microkernel tile
+  int kc, mc, nc;  // blocking: KC (depth, L1 panel), MC (A block, L2), NC (B block, L3)
+  MicroKernel ukernel;
+  SmallKernel small_nn, small_nt;
+};
+
+extern const GemmKernels kPortableKernels;
+#ifdef PYGRAPH_SIMD
+extern const GemmKernels kAvx2Kernels;
+extern const GemmKernels kAvx512Kernels;
+#endif
+
+}  // namespace pg::kernels::gemm_detail
