@@ -100,6 +100,8 @@ FWD_CASES = [  # (x shape, w shape, stride, padding, dilation, groups)
     ((1, 1, 1, 1000), (2, 1, 1, 7), 1, (0, 3), 1, 1),
     ((3, 8, 7, 7), (16, 8, 1, 1), 1, 0, 1, 1),        # pointwise: no im2col
     ((1, 6, 5, 5), (4, 3, 1, 1), 2, 0, 1, 2),         # 1x1 with stride: im2col
+    ((5, 2, 15, 20), (3, 2, 3, 3), 1, 1, 1, 1),       # images 4 + 1 per GEMM
+    ((5, 4, 15, 20), (6, 2, 1, 1), 1, 0, 1, 2),       # pointwise, images 4 + 1 per GEMM
 ]
 
 
@@ -134,7 +136,7 @@ def test_fused_relu_epilogue(isa, rng):
         np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", FWD_CASES[:5])
+@pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", FWD_CASES)
 def test_backward_every_isa_matches_float64_reference(isa, rng, xs, ws, stride, padding,
                                                       dilation, groups):
     x = rng.standard_normal(xs)

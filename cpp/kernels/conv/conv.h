@@ -45,10 +45,11 @@ template <class T>
 void conv_bias_grad(const ConvGeom& g, const T* dy, T* db);
 
 // ---- im2col / col2im (one image, one group) -------------------------------------------------
-// x is (Cg,Di,Hi,Wi) of one group of one image; col is (Cg*Kd*Kh*Kw, Do*Ho*Wo).
-void im2col_f32(const ConvGeom& g, const float* x, float* col);
+// x is (Cg,Di,Hi,Wi) of one group of one image; col is (Cg*Kd*Kh*Kw, Do*Ho*Wo) with row stride
+// ld >= Do*Ho*Wo (several images may sit side by side in one column matrix).
+void im2col_f32(const ConvGeom& g, const float* x, float* col, int64_t ld);
 // dx (Cg,Di,Hi,Wi) += col2im(col); dx must be initialised by the caller.
-void col2im_f32(const ConvGeom& g, const float* col, float* dx);
+void col2im_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx);
 
 // ---- Depthwise direct kernels (Cg == 1) -----------------------------------------------------
 using DepthwiseFn = void (*)(const ConvGeom& g, const float* x, const float* w, const float* bias,

@@ -27,48 +27,105 @@ void fwd_depthwise(const ConvGeom& g, const float* x, const float* w, const floa
   F(g, x, w, bias, y, act);
 }
 
-// How many threads split the (image, group) pairs; 1 means the GEMM threads itself.
-int outer_threads(const ConvGeom& g, int threads) {
-  if (omp_in_parallel()) return 1;
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, g.N * g.G)));
+// How the im2col path splits the work. Images are taken `nb` at a time, side by side in one
+// column matrix, so that small outputs (7x7, 14x14) still give the GEMM a wide N; the items
+// (chunk of images, group) are split over `threads` threads, or the GEMM threads itself.
+struct Plan {
+  int64_t nb, chunks, items;
+  int threads;
+  size_t col, buf, part;  // floats per thread: column matrix, gathered dy / y, partial dw
+};
+
+constexpr int64_t kTargetCols = 1024;  // GEMM N worth batching images for
+
+Plan plan(const ConvGeom& g, ConvPass pass, int threads) {
+  Plan p;
+  const int64_t OS = g.out_size();
+  p.nb = std::min<int64_t>(g.N, std::max<int64_t>(1, (kTargetCols + OS - 1) / OS));
+  p.chunks = (g.N + p.nb - 1) / p.nb;
+  p.items = p.chunks * g.G;
+  p.threads = omp_in_parallel() ? 1 : static_cast<int>(std::min<int64_t>(threads, p.items));
+  p.threads = std::max(p.threads, 1);
+  const int64_t cols = p.nb * OS;
+  const bool direct = g.pointwise() && p.nb == 1;
+  p.col = direct ? 0 : static_cast<size_t>(g.col_rows() * cols);
+  p.buf = p.nb > 1 ? static_cast<size_t>(g.Kg() * cols) : 0;
+  p.part = (pass == ConvPass::backward_weight && p.threads > 1)
+               ? static_cast<size_t>(g.K * g.col_rows())
+               : 0;
+  return p;
 }
 
-// Calls body(ng, tid) for every (image, group) index ng = n*G + g, split over `t` threads.
+// Calls body(item, tid) for every item, split over p.threads threads.
 template <class F>
-void for_pairs(const ConvGeom& g, int t, F&& body) {
-  const int64_t pairs = g.N * g.G;
-  if (t <= 1) {
-    for (int64_t i = 0; i < pairs; ++i) body(i, 0);
+void for_items(const Plan& p, F&& body) {
+  if (p.threads <= 1) {
+    for (int64_t i = 0; i < p.items; ++i) body(i, 0);
     return;
   }
-#pragma omp parallel num_threads(t)
+#pragma omp parallel num_threads(p.threads)
   {
     const int tid = omp_get_thread_num(), nt = omp_get_num_threads();
-    for (int64_t i = pairs * tid / nt; i < pairs * (tid + 1) / nt; ++i) body(i, tid);
+    for (int64_t i = p.items * tid / nt; i < p.items * (tid + 1) / nt; ++i) body(i, tid);
   }
 }
 
-// x is (N,C,Di,Hi,Wi), w is (K,C/G,Kd,Kh,Kw), y is (N,K,Do,Ho,Wo); work holds a column matrix
-// (Cg*Kd*Kh*Kw, Do*Ho*Wo) per thread unless the conv is pointwise.
+// One item: images [n0, n0 + m) of group gi, and this thread's scratch.
+struct Item {
+  int64_t n0, m, gi, cols;
+  float *col, *buf;
+};
+
+Item item(const ConvGeom& g, const Plan& p, int64_t i, int tid, float* work) {
+  const int64_t chunk = i / g.G, n0 = chunk * p.nb;
+  float* mine = work + tid * (p.col + p.buf);
+  const int64_t m = std::min(p.nb, g.N - n0);
+  return {n0, m, i % g.G, m * g.out_size(), mine, mine + p.col};
+}
+
+// The column matrix (rows, cols) of an item: the input itself for a pointwise single image.
+const float* columns(const ConvGeom& g, const Item& it, const float* x) {
+  const int64_t IS = g.in_size(), OS = g.out_size();
+  const float* x0 = x + (it.n0 * g.C + it.gi * g.Cg()) * IS;
+  if (g.pointwise() && it.m == 1) return x0;
+  for (int64_t j = 0; j < it.m; ++j) im2col_f32(g, x0 + j * g.C * IS, it.col + j * OS, it.cols);
+  return it.col;
+}
+
+// dy of an item's group as one (Kg, cols) matrix: in place for one image, else gathered.
+const float* gather_dy(const ConvGeom& g, const Item& it, const float* dy, int64_t* ld) {
+  const int64_t OS = g.out_size(), Kg = g.Kg();
+  const float* d0 = dy + (it.n0 * g.K + it.gi * Kg) * OS;
+  *ld = it.m == 1 ? OS : it.cols;
+  if (it.m == 1) return d0;
+  for (int64_t k = 0; k < Kg; ++k)
+    for (int64_t j = 0; j < it.m; ++j)
+      std::memcpy(it.buf + k * it.cols + j * OS, d0 + (j * g.K + k) * OS, sizeof(float) * OS);
+  return it.buf;
+}
+
+// x is (N,C,Di,Hi,Wi), w is (K,C/G,Kd,Kh,Kw), y is (N,K,Do,Ho,Wo): per item
+// y_g (Kg, cols) = w_g (Kg, rows) @ col (rows, cols), bias and activation in the epilogue.
 void fwd_im2col_gemm(const ConvGeom& g, const float* x, const float* w, const float* bias,
                      float* y, Activation act, float* work, int threads) {
-  const int64_t Cg = g.Cg(), Kg = g.Kg(), IS = g.in_size(), OS = g.out_size();
-  const int64_t rows = g.col_rows(), col_size = g.pointwise() ? 0 : rows * OS;
-  for_pairs(g, outer_threads(g, threads), [&](int64_t ng, int tid) {
-    const int64_t n = ng / g.G, gi = ng % g.G;
-    const float* xg = x + (n * g.C + gi * Cg) * IS;
-    const float* col = xg;
-    if (col_size) {
-      float* c = work + tid * col_size;
-      im2col_f32(g, xg, c);
-      col = c;
-    }
+  const Plan p = plan(g, ConvPass::forward, threads);
+  const int64_t Kg = g.Kg(), OS = g.out_size(), rows = g.col_rows();
+  for_items(p, [&](int64_t i, int tid) {
+    const Item it = item(g, p, i, tid, work);
+    const float* col = columns(g, it, x);
     Epilogue<float> ep;
-    ep.bias = bias ? bias + gi * Kg : nullptr;
+    ep.bias = bias ? bias + it.gi * Kg : nullptr;
     ep.bias_per_row = true;
     ep.act = act;
-    gemm_f32(false, false, Kg, OS, rows, 1.f, w + gi * Kg * rows, rows, col, OS, 0.f,
-             y + (n * g.K + gi * Kg) * OS, OS, ep);
+    float* y0 = y + (it.n0 * g.K + it.gi * Kg) * OS;
+    float* out = it.m == 1 ? y0 : it.buf;
+    gemm_f32(false, false, Kg, it.cols, rows, 1.f, w + it.gi * Kg * rows, rows, col, it.cols,
+             0.f, out, it.cols, ep);
+    if (it.m > 1)  // scatter the side-by-side images back to (N, K, ...)
+      for (int64_t k = 0; k < Kg; ++k)
+        for (int64_t j = 0; j < it.m; ++j)
+          std::memcpy(y0 + (j * g.K + k) * OS, it.buf + k * it.cols + j * OS,
+                      sizeof(float) * OS);
   });
 }
 
@@ -108,12 +165,8 @@ const char* conv_fwd_f32_variant(const ConvGeom& g) { return pick_fwd(g).name; }
 size_t conv_workspace_floats(const ConvGeom& g, ConvPass pass, int threads) {
   if (use_ref()) return 0;
   if (pass == ConvPass::forward && g.depthwise()) return 0;
-  const int t = outer_threads(g, threads);
-  const size_t col = g.pointwise() ? 0 : static_cast<size_t>(g.col_rows() * g.out_size());
-  size_t total = col * t;
-  if (pass == ConvPass::backward_weight && t > 1)
-    total += static_cast<size_t>(g.K * g.col_rows()) * t;  // a partial dw per thread
-  return total;
+  const Plan p = plan(g, pass, threads);
+  return (p.col + p.buf + p.part) * p.threads;
 }
 
 void conv_fwd_f32(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
@@ -121,62 +174,59 @@ void conv_fwd_f32(const ConvGeom& g, const float* x, const float* w, const float
   pick_fwd(g).fn(g, x, w, bias, y, act, work, threads);
 }
 
-// dy is (N,K,Do,Ho,Wo), w is (K,C/G,Kd,Kh,Kw), dx is (N,C,Di,Hi,Wi); per group
-// col = w_g^T (rows, Kg) @ dy_g (Kg, OS), then col2im scatters col into dx.
+// dy is (N,K,Do,Ho,Wo), w is (K,C/G,Kd,Kh,Kw), dx is (N,C,Di,Hi,Wi); per item
+// col (rows, cols) = w_g^T (rows, Kg) @ dy_g (Kg, cols), then col2im scatters col into dx.
 void conv_bwd_data_f32(const ConvGeom& g, const float* dy, const float* w, float* dx, float* work,
                        int threads) {
   if (use_ref()) return conv_bwd_data_ref<float>(g, dy, w, dx);
+  const Plan p = plan(g, ConvPass::backward_data, threads);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), IS = g.in_size(), OS = g.out_size();
   const int64_t rows = g.col_rows();
-  const bool pw = g.pointwise();
-  for_pairs(g, outer_threads(g, threads), [&](int64_t ng, int tid) {
-    const int64_t n = ng / g.G, gi = ng % g.G;
-    float* dxg = dx + (n * g.C + gi * Cg) * IS;
-    const float* dyg = dy + (n * g.K + gi * Kg) * OS;
-    const float* wg = w + gi * Kg * rows;
-    if (pw) {
-      gemm_f32(true, false, rows, OS, Kg, 1.f, wg, rows, dyg, OS, 0.f, dxg, OS);
+  for_items(p, [&](int64_t i, int tid) {
+    const Item it = item(g, p, i, tid, work);
+    int64_t ld;
+    const float* dyg = gather_dy(g, it, dy, &ld);
+    const float* wg = w + it.gi * Kg * rows;
+    float* dx0 = dx + (it.n0 * g.C + it.gi * Cg) * IS;
+    if (g.pointwise() && it.m == 1) {
+      gemm_f32(true, false, rows, OS, Kg, 1.f, wg, rows, dyg, ld, 0.f, dx0, OS);
       return;
     }
-    float* col = work + tid * rows * OS;
-    gemm_f32(true, false, rows, OS, Kg, 1.f, wg, rows, dyg, OS, 0.f, col, OS);
-    std::memset(dxg, 0, sizeof(float) * Cg * IS);
-    col2im_f32(g, col, dxg);
+    gemm_f32(true, false, rows, it.cols, Kg, 1.f, wg, rows, dyg, ld, 0.f, it.col, it.cols);
+    for (int64_t j = 0; j < it.m; ++j) {
+      float* dxj = dx0 + j * g.C * IS;
+      for (int64_t c = 0; c < Cg; ++c) std::memset(dxj + c * IS, 0, sizeof(float) * IS);
+      col2im_f32(g, it.col + j * OS, it.cols, dxj);
+    }
   });
 }
 
-// x is (N,C,Di,Hi,Wi), dy is (N,K,Do,Ho,Wo), dw is (K,C/G,Kd,Kh,Kw), db is (K) or null;
-// per group dw_g (Kg, rows) += dy_g (Kg, OS) @ col^T (OS, rows), summed over images.
+// x is (N,C,Di,Hi,Wi), dy is (N,K,Do,Ho,Wo), dw is (K,C/G,Kd,Kh,Kw), db is (K) or null; per item
+// dw_g (Kg, rows) += dy_g (Kg, cols) @ col^T (cols, rows), summed over images.
 void conv_bwd_weight_f32(const ConvGeom& g, const float* x, const float* dy, float* dw, float* db,
                          float* work, int threads) {
   if (use_ref()) return conv_bwd_weight_ref<float>(g, x, dy, dw, db);
-  const int64_t Cg = g.Cg(), Kg = g.Kg(), IS = g.in_size(), OS = g.out_size();
-  const int64_t rows = g.col_rows(), wsize = g.K * rows;
-  const bool pw = g.pointwise();
-  const int t = outer_threads(g, threads);
-  float* partial = work + (pw ? 0 : t * rows * OS);  // t > 1: one dw per thread
-  if (t > 1)
-    std::memset(partial, 0, sizeof(float) * wsize * t);
+  const Plan p = plan(g, ConvPass::backward_weight, threads);
+  const int64_t Kg = g.Kg(), rows = g.col_rows(), wsize = g.K * rows;
+  float* partial = work + (p.col + p.buf) * p.threads;  // threads > 1: one dw per thread
+  if (p.threads > 1)
+    std::memset(partial, 0, sizeof(float) * wsize * p.threads);
   else
     std::memset(dw, 0, sizeof(float) * wsize);
-  for_pairs(g, t, [&](int64_t ng, int tid) {
-    const int64_t n = ng / g.G, gi = ng % g.G;
-    const float* xg = x + (n * g.C + gi * Cg) * IS;
-    const float* dyg = dy + (n * g.K + gi * Kg) * OS;
-    const float* col = xg;
-    if (!pw) {
-      float* c = work + tid * rows * OS;
-      im2col_f32(g, xg, c);
-      col = c;
-    }
-    float* acc = (t > 1 ? partial + tid * wsize : dw) + gi * Kg * rows;
-    gemm_f32(false, true, Kg, rows, OS, 1.f, dyg, OS, col, OS, 1.f, acc, rows);
+  for_items(p, [&](int64_t i, int tid) {
+    const Item it = item(g, p, i, tid, work);
+    int64_t ld;
+    const float* dyg = gather_dy(g, it, dy, &ld);
+    const float* col = columns(g, it, x);
+    const int64_t ldc = g.pointwise() && it.m == 1 ? g.out_size() : it.cols;
+    float* acc = (p.threads > 1 ? partial + tid * wsize : dw) + it.gi * Kg * rows;
+    gemm_f32(false, true, Kg, rows, it.cols, 1.f, dyg, ld, col, ldc, 1.f, acc, rows);
   });
-  if (t > 1) {
-#pragma omp parallel for schedule(static) num_threads(t)
+  if (p.threads > 1) {
+#pragma omp parallel for schedule(static) num_threads(p.threads)
     for (int64_t i = 0; i < wsize; ++i) {
       float s = 0.f;
-      for (int p = 0; p < t; ++p) s += partial[p * wsize + i];
+      for (int t = 0; t < p.threads; ++t) s += partial[t * wsize + i];
       dw[i] = s;
     }
   }

@@ -22,15 +22,15 @@ inline void valid_range(int64_t n, int64_t out, int64_t s, int64_t off, int64_t*
 
 // kScatter=false: col <- x (im2col). kScatter=true: x += col (col2im).
 template <bool kScatter>
-void walk(const ConvGeom& g, float* x, float* col) {
+void walk(const ConvGeom& g, float* x, float* col, int64_t ld) {
   const int64_t Wi = g.in[2], Hi = g.in[1], Wo = g.out[2], Ho = g.out[1], Do = g.out[0];
-  const int64_t IS = g.in_size(), OS = g.out_size(), sw = g.stride[2];
+  const int64_t IS = g.in_size(), sw = g.stride[2];
   int64_t row = 0;
   for (int64_t c = 0; c < g.Cg(); ++c)
     for (int64_t kd = 0; kd < g.ker[0]; ++kd)
       for (int64_t kh = 0; kh < g.ker[1]; ++kh)
         for (int64_t kw = 0; kw < g.ker[2]; ++kw, ++row) {
-          float* dst = col + row * OS;
+          float* dst = col + row * ld;
           const int64_t offw = kw * g.dil[2] - g.pad[2];
           int64_t lo, hi;
           valid_range(Wi, Wo, sw, offw, &lo, &hi);
@@ -64,14 +64,14 @@ void walk(const ConvGeom& g, float* x, float* col) {
 
 }  // namespace
 
-// x is (Cg,Di,Hi,Wi), col is (Cg*Kd*Kh*Kw, Do*Ho*Wo)
-void im2col_f32(const ConvGeom& g, const float* x, float* col) {
-  walk<false>(g, const_cast<float*>(x), col);
+// x is (Cg,Di,Hi,Wi), col is (Cg*Kd*Kh*Kw, Do*Ho*Wo) with row stride ld
+void im2col_f32(const ConvGeom& g, const float* x, float* col, int64_t ld) {
+  walk<false>(g, const_cast<float*>(x), col, ld);
 }
 
-// col is (Cg*Kd*Kh*Kw, Do*Ho*Wo), dx is (Cg,Di,Hi,Wi)
-void col2im_f32(const ConvGeom& g, const float* col, float* dx) {
-  walk<true>(g, dx, const_cast<float*>(col));
+// col is (Cg*Kd*Kh*Kw, Do*Ho*Wo) with row stride ld, dx is (Cg,Di,Hi,Wi)
+void col2im_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx) {
+  walk<true>(g, dx, const_cast<float*>(col), ld);
 }
 
 }  // namespace pg::kernels
