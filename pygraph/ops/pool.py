@@ -167,7 +167,7 @@ def adaptive_avg_pool1d(input, output_size):
     """Mean over output_size windows of (N, C, W); window i is [floor(iW/n), ceil((i+1)W/n)).
 
     >>> adaptive_avg_pool1d(np.array([[[1., 2, 3, 4, 5]]]), 2)
-    array([[[2. , 4. ]]])
+    array([[[2., 4.]]])
     """
     (x,) = floats("adaptive_avg_pool1d", input=input)
     return _core.adaptive_avg_pool(1, x, _adaptive_size("adaptive_avg_pool1d", 1, output_size, x))
