@@ -163,9 +163,16 @@ def test_every_isa_matches_ref(isa, k, s, p, d, ceil, rng):
         e, got = _ref_then_isa(isa, lambda: P.max_pool2d(x, k, s, p, d, ceil, return_indices=True))
         np.testing.assert_array_equal(got[0], e[0])
         np.testing.assert_array_equal(got[1], e[1])
+        dy = rng.standard_normal(e[0].shape).astype(np.float32)
+        e, got = _ref_then_isa(isa, lambda: P.max_pool2d_backward(dy, x, k, s, p, d, ceil))
+        np.testing.assert_array_equal(got[0], e[0])
+        dy = rng.standard_normal(P.avg_pool2d(x, k, s, p, ceil).shape).astype(np.float32)
         for cip in (True, False):
             e, got = _ref_then_isa(isa, lambda: P.avg_pool2d(x, k, s, p, ceil, cip))
             np.testing.assert_allclose(got, e, rtol=1e-6)  # same tap order: equal in practice
+            e, got = _ref_then_isa(isa, lambda: P.avg_pool2d_backward(dy, x, k, s, p, ceil, cip))
+            # overlapping windows add into dx in another order: a few ulps of the sums
+            np.testing.assert_allclose(got[0], e[0], rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("L", [1, 7, 8, 9, 15, 16, 17, 33, 49, 1000])

@@ -84,13 +84,8 @@ std::vector<Tensor> max_pool_typed(int nd, const Tensor& x, const PoolGeom& g, b
 
 template <class T>
 Tensor max_pool_backward_typed(int nd, const Tensor& dy, const Tensor& x, const PoolGeom& g) {
-  const std::string op = name("max_pool", nd, "_backward");
-  Tensor y = Tensor::empty(dy.shape(), dtype_of<T>(), op);
-  Tensor idx = Tensor::empty(dy.shape(), DType::i64, op);
-  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
-  kernels::max_pool<T>(x.data<T>(), y.data<T>(), idx.data<int64_t>(), planes(x), g);
-  kernels::max_pool_backward_ref<T>(dy.data<T>(), idx.data<int64_t>(), dx.data<T>(), planes(x),
-                                    g);
+  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), name("max_pool", nd, "_backward"));
+  kernels::max_pool_backward<T>(dy.data<T>(), x.data<T>(), dx.data<T>(), planes(x), g);
   return dx;
 }
 
@@ -147,9 +142,9 @@ Tensor avg_pool_backward(int nd, const Tensor& dy, const Tensor& x, const Ints& 
   check_grad(op, dy, x, out_shape(x, nd, g.P, g.Q));
   Tensor dx = Tensor::empty(x.shape(), x.dtype(), op);
   if (x.dtype() == DType::f32)
-    kernels::avg_pool_backward_ref<float>(dy.data<float>(), dx.data<float>(), planes(x), g, o);
+    kernels::avg_pool_backward<float>(dy.data<float>(), dx.data<float>(), planes(x), g, o);
   else
-    kernels::avg_pool_backward_ref<double>(dy.data<double>(), dx.data<double>(), planes(x), g,
+    kernels::avg_pool_backward<double>(dy.data<double>(), dx.data<double>(), planes(x), g,
                                            o);
   return dx;
 }

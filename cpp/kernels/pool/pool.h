@@ -32,10 +32,10 @@ template <class T>
 void max_pool_ref(const T* x, T* y, int64_t* idx, int64_t planes, const PoolGeom& g);
 template <class T>
 void avg_pool_ref(const T* x, T* y, int64_t planes, const PoolGeom& g, const AvgOpts& o);
-// dy is (planes,P,Q), idx (planes,P,Q), dx is (planes,H,W): dx = 0, then dx[idx] += dy.
+// dy is (planes,P,Q), x and dx are (planes,H,W): dx = 0, then each dy goes to its window's
+// argmax in x (found again, with the forward's rule).
 template <class T>
-void max_pool_backward_ref(const T* dy, const int64_t* idx, T* dx, int64_t planes,
-                           const PoolGeom& g);
+void max_pool_backward_ref(const T* dy, const T* x, T* dx, int64_t planes, const PoolGeom& g);
 // dy is (planes,P,Q), dx is (planes,H,W): every tap of a window gets dy / divisor.
 template <class T>
 void avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, const PoolGeom& g,
@@ -71,6 +71,10 @@ void max_unpool_backward_ref(const T* dy, const int64_t* idx, T* dx, int64_t pla
 // ---- Dispatched float32 kernels: the best variant for the active ISA (see pool_dispatch) ----
 void max_pool_f32(const float* x, float* y, int64_t* idx, int64_t planes, const PoolGeom& g);
 void avg_pool_f32(const float* x, float* y, int64_t planes, const PoolGeom& g, const AvgOpts& o);
+void max_pool_backward_f32(const float* dy, const float* x, float* dx, int64_t planes,
+                           const PoolGeom& g);
+void avg_pool_backward_f32(const float* dy, float* dx, int64_t planes, const PoolGeom& g,
+                           const AvgOpts& o);
 void global_avg_pool_f32(const float* x, float* y, int64_t planes, int64_t L);
 void global_max_pool_f32(const float* x, float* y, int64_t* idx, int64_t planes, int64_t L);
 
@@ -80,6 +84,10 @@ void max_pool(const T* x, T* y, int64_t* idx, int64_t planes, const PoolGeom& g)
 template <class T>
 void avg_pool(const T* x, T* y, int64_t planes, const PoolGeom& g, const AvgOpts& o);
 template <class T>
+void max_pool_backward(const T* dy, const T* x, T* dx, int64_t planes, const PoolGeom& g);
+template <class T>
+void avg_pool_backward(const T* dy, T* dx, int64_t planes, const PoolGeom& g, const AvgOpts& o);
+template <class T>
 void global_avg_pool(const T* x, T* y, int64_t planes, int64_t L);
 template <class T>
 void global_max_pool(const T* x, T* y, int64_t* idx, int64_t planes, int64_t L);
@@ -87,14 +95,23 @@ void global_max_pool(const T* x, T* y, int64_t* idx, int64_t planes, int64_t L);
 // ---- Variant entry points (defined in pool_<isa>.cpp, listed in pool_dispatch.cpp) ----
 using MaxPoolFn = void (*)(const float*, float*, int64_t*, int64_t, const PoolGeom&);
 using AvgPoolFn = void (*)(const float*, float*, int64_t, const PoolGeom&, const AvgOpts&);
+using MaxPoolBackwardFn = void (*)(const float*, const float*, float*, int64_t,
+                                   const PoolGeom&);
+using AvgPoolBackwardFn = void (*)(const float*, float*, int64_t, const PoolGeom&,
+                                   const AvgOpts&);
 using GlobalAvgFn = void (*)(const float*, float*, int64_t, int64_t);
 using GlobalMaxFn = void (*)(const float*, float*, int64_t*, int64_t, int64_t);
 
 #define PG_POOL_VARIANT_DECLS(isa)                                                           \
   void max_pool_f32_##isa(const float*, float*, int64_t*, int64_t, const PoolGeom&);         \
   void avg_pool_f32_##isa(const float*, float*, int64_t, const PoolGeom&, const AvgOpts&);   \
+  void max_pool_backward_f32_##isa(const float*, const float*, float*, int64_t,              \
+                                   const PoolGeom&);                                         \
+  void avg_pool_backward_f32_##isa(const float*, float*, int64_t, const PoolGeom&,           \
+                                   const AvgOpts&);                                          \
   void global_avg_pool_f32_##isa(const float*, float*, int64_t, int64_t);                    \
   void global_max_pool_f32_##isa(const float*, float*, int64_t*, int64_t, int64_t);
+PG_POOL_VARIANT_DECLS(ref)
 PG_POOL_VARIANT_DECLS(portable)
 PG_POOL_VARIANT_DECLS(avx2)
 PG_POOL_VARIANT_DECLS(avx512)

@@ -1,9 +1,10 @@
-// AVX2 pooling variants: 8 output columns per vector (see pool_simd.h for the loops).
+// AVX2 pooling variants: 8 output columns per vector (the loops are in pool_simd.h).
 #ifdef PYGRAPH_SIMD
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "kernels/pool/pool.h"
@@ -16,21 +17,55 @@ struct V256 {
   using F = __m256;
   using I = __m256i;
   using M = __m256;  // all-ones lanes where true
-  static F loadu(const float* p) { return _mm256_loadu_ps(p); }
-  // N floats at p[0], p[s], ..., p[(N-1)*s]; never reads past p[(N-1)*s].
-  static F load_stride(const float* p, int64_t s) {
-    if (s == 1) return _mm256_loadu_ps(p);
-    if (s == 2) {  // lo = p[0..7] gives 0,2,4,6; hi = p[7..14] gives 8,10,12,14 at its odd lanes
-      const F lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(p), _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0));
-      const F hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(p + 7), _mm256_setr_epi32(0, 0, 0, 0, 1, 3, 5, 7));
-      return _mm256_blend_ps(lo, hi, 0xF0);
-    }
-    return _mm256_i32gather_ps(p, iota(static_cast<int>(s)), 4);
+  static __m256i first(int n) {  // lanes i < n
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
-  static void storeu(float* p, F v) { _mm256_storeu_ps(p, v); }
+  static F loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static F load_stride(const float* p, int64_t s, int n) {
+    if (s == 1) return n == N ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, first(n));
+    if (s == 2) {  // p[0..2n-2]: lo = p[0..7] gives lanes 0-3, hi = p[7..14] lanes 4-7
+      const int span = 2 * n - 1;
+      const F lo = span >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, first(span));
+      const F hi = _mm256_maskload_ps(p + 7, first(span - 7));
+      const F a = _mm256_permutevar8x32_ps(lo, _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0));
+      const F b = _mm256_permutevar8x32_ps(hi, _mm256_setr_epi32(0, 0, 0, 0, 1, 3, 5, 7));
+      return _mm256_blend_ps(a, b, 0xF0);
+    }
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, iota(s),
+                                    _mm256_castsi256_ps(first(n)), 4);
+  }
+  static void store(float* p, F v, int n) {
+    if (n == N)
+      _mm256_storeu_ps(p, v);
+    else
+      _mm256_maskstore_ps(p, first(n), v);
+  }
+  static void store_idx(int64_t* p, I v, int n) {
+    alignas(32) int32_t a[N];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(a), v);
+    for (int i = 0; i < n; ++i) p[i] = a[i];
+  }
+  // p[i*s] += v[i] for 8 lanes; reads and writes nothing past p[7*s].
+  static void add_stride(float* p, int64_t s, F v) {
+    if (s == 1) return _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), v));
+    if (s == 2) {
+      const F zero = _mm256_setzero_ps();
+      const F e0 = _mm256_blend_ps(
+          zero, _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3)), 0x55);
+      const F e1 = _mm256_blend_ps(
+          zero, _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7)), 0x55);
+      const __m256i m7 = first(7);
+      _mm256_storeu_ps(p, _mm256_add_ps(_mm256_loadu_ps(p), e0));
+      return _mm256_maskstore_ps(p + 8, m7, _mm256_add_ps(_mm256_maskload_ps(p + 8, m7), e1));
+    }
+    alignas(32) float a[N];
+    _mm256_store_ps(a, v);
+    for (int i = 0; i < N; ++i) p[i * s] += a[i];
+  }
   static F set1(float v) { return _mm256_set1_ps(v); }
   static F add(F a, F b) { return _mm256_add_ps(a, b); }
   static F div(F a, F b) { return _mm256_div_ps(a, b); }
+  static F vmax(F a, F b) { return _mm256_max_ps(a, b); }
   static M takes(F v, F best) {
     return _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
   }
@@ -40,16 +75,11 @@ struct V256 {
         _mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), m));
   }
   static I seti(int64_t v) { return _mm256_set1_epi32(static_cast<int>(v)); }
-  static I iota(int s) {
-    return _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(s));
+  static I iota(int64_t s) {
+    return _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                              _mm256_set1_epi32(static_cast<int>(s)));
   }
   static I addi(I a, I b) { return _mm256_add_epi32(a, b); }
-  static void store_idx(int64_t* p, I v) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
-                        _mm256_cvtepi32_epi64(_mm256_castsi256_si128(v)));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + 4),
-                        _mm256_cvtepi32_epi64(_mm256_extracti128_si256(v, 1)));
-  }
   static float hsum(F v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -57,11 +87,10 @@ struct V256 {
     return _mm_cvtss_f32(s);
   }
   static float hmax(F v) {
-    alignas(32) float a[N];
-    _mm256_store_ps(a, v);
-    float m = a[0];
-    for (int i = 1; i < N; ++i) m = a[i] > m || std::isnan(a[i]) ? a[i] : m;
-    return m;
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
   }
 };
 
@@ -69,23 +98,7 @@ struct V256 {
 
 }  // namespace
 
-void max_pool_f32_avx2(const float* x, float* y, int64_t* idx, int64_t planes,
-                       const PoolGeom& g) {
-  if (!simd_fits(g)) return max_pool_ref<float>(x, y, idx, planes, g);
-  max_pool_impl<V256>(x, y, idx, planes, g);
-}
-void avg_pool_f32_avx2(const float* x, float* y, int64_t planes, const PoolGeom& g,
-                       const AvgOpts& o) {
-  if (!simd_fits(g)) return avg_pool_ref<float>(x, y, planes, g, o);
-  avg_pool_impl<V256>(x, y, planes, g, o);
-}
-void global_avg_pool_f32_avx2(const float* x, float* y, int64_t planes, int64_t L) {
-  global_avg_impl<V256>(x, y, planes, L);
-}
-void global_max_pool_f32_avx2(const float* x, float* y, int64_t* idx, int64_t planes,
-                              int64_t L) {
-  global_max_impl<V256>(x, y, idx, planes, L);
-}
+PG_POOL_DEFINE_VARIANTS(avx2, V256)
 
 }  // namespace pg::kernels
 #endif

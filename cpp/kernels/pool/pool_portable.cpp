@@ -26,12 +26,27 @@ struct VPortable {
     std::memcpy(r.v, p, sizeof r.v);
     return r;
   }
-  static F load_stride(const float* p, int64_t s) {
+  static F load_stride(const float* p, int64_t s, int n) {
     F r;
-    for (int i = 0; i < N; ++i) r.v[i] = p[i * s];
+    if (n == N && s == 1) return loadu(p);
+    if (n == N && s == 2) {
+      for (int i = 0; i < N; ++i) r.v[i] = p[2 * i];
+      return r;
+    }
+    for (int i = 0; i < N; ++i) r.v[i] = i < n ? p[i * s] : 0.f;
     return r;
   }
-  static void storeu(float* p, const F& a) { std::memcpy(p, a.v, sizeof a.v); }
+  static void store(float* p, const F& a, int n) {
+    for (int i = 0; i < n; ++i) p[i] = a.v[i];
+  }
+  static void add_stride(float* p, int64_t s, const F& a) {
+    for (int i = 0; i < N; ++i) p[i * s] += a.v[i];
+  }
+  static F vmax(const F& a, const F& b) {
+    F r;
+    for (int i = 0; i < N; ++i) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
+    return r;
+  }
   static F set1(float x) {
     F r;
     for (int i = 0; i < N; ++i) r.v[i] = x;
@@ -77,8 +92,8 @@ struct VPortable {
     for (int i = 0; i < N; ++i) r.v[i] = a.v[i] + b.v[i];
     return r;
   }
-  static void store_idx(int64_t* p, const I& a) {
-    for (int i = 0; i < N; ++i) p[i] = a.v[i];
+  static void store_idx(int64_t* p, const I& a, int n) {
+    for (int i = 0; i < n; ++i) p[i] = a.v[i];
   }
   static float hsum(const F& a) {
     float s = 0;
@@ -87,7 +102,7 @@ struct VPortable {
   }
   static float hmax(const F& a) {
     float m = a.v[0];
-    for (int i = 1; i < N; ++i) m = a.v[i] > m || std::isnan(a.v[i]) ? a.v[i] : m;
+    for (int i = 1; i < N; ++i) m = a.v[i] > m ? a.v[i] : m;
     return m;
   }
 };
@@ -96,22 +111,6 @@ struct VPortable {
 
 }  // namespace
 
-void max_pool_f32_portable(const float* x, float* y, int64_t* idx, int64_t planes,
-                           const PoolGeom& g) {
-  if (!simd_fits(g)) return max_pool_ref<float>(x, y, idx, planes, g);
-  max_pool_impl<VPortable>(x, y, idx, planes, g);
-}
-void avg_pool_f32_portable(const float* x, float* y, int64_t planes, const PoolGeom& g,
-                           const AvgOpts& o) {
-  if (!simd_fits(g)) return avg_pool_ref<float>(x, y, planes, g, o);
-  avg_pool_impl<VPortable>(x, y, planes, g, o);
-}
-void global_avg_pool_f32_portable(const float* x, float* y, int64_t planes, int64_t L) {
-  global_avg_impl<VPortable>(x, y, planes, L);
-}
-void global_max_pool_f32_portable(const float* x, float* y, int64_t* idx, int64_t planes,
-                                  int64_t L) {
-  global_max_impl<VPortable>(x, y, idx, planes, L);
-}
+PG_POOL_DEFINE_VARIANTS(portable, VPortable)
 
 }  // namespace pg::kernels

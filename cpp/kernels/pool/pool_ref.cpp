@@ -9,33 +9,40 @@
 
 namespace pg::kernels {
 
+namespace {
+// Max and first argmax (flat in the plane) of output (p, q); a NaN wins, as torch.
+template <class T>
+inline void max_window(const T* xc, const PoolGeom& g, int64_t p, int64_t q, T* best_out,
+                       int64_t* arg_out) {
+  int64_t h0 = p * g.sh - g.ph, w0 = q * g.sw - g.pw;
+  const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.H);
+  const int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.W);
+  while (h0 < 0) h0 += g.dh;
+  while (w0 < 0) w0 += g.dw;
+  T best = -std::numeric_limits<T>::infinity();
+  int64_t arg = h0 * g.W + w0;
+  for (int64_t h = h0; h < h1; h += g.dh)
+    for (int64_t w = w0; w < w1; w += g.dw) {
+      const T v = xc[h * g.W + w];
+      if (v > best || std::isnan(v)) best = v, arg = h * g.W + w;
+    }
+  *best_out = best;
+  *arg_out = arg;
+}
+}  // namespace
+
 template <class T>
 void max_pool_ref(const T* x, T* y, int64_t* idx, int64_t planes, const PoolGeom& g) {
   // x is (planes,H,W), y and idx are (planes,P,Q)
 #pragma omp parallel for if (planes * g.P * g.Q * g.kh * g.kw > 32768)
-  for (int64_t c = 0; c < planes; ++c) {
-    const T* xc = x + c * g.H * g.W;
-    for (int64_t p = 0; p < g.P; ++p) {
-      int64_t h0 = p * g.sh - g.ph;
-      const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.H);
-      while (h0 < 0) h0 += g.dh;
+  for (int64_t c = 0; c < planes; ++c)
+    for (int64_t p = 0; p < g.P; ++p)
       for (int64_t q = 0; q < g.Q; ++q) {
-        int64_t w0 = q * g.sw - g.pw;
-        const int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.W);
-        while (w0 < 0) w0 += g.dw;
-        T best = -std::numeric_limits<T>::infinity();
-        int64_t arg = h0 * g.W + w0;
-        for (int64_t h = h0; h < h1; h += g.dh)
-          for (int64_t w = w0; w < w1; w += g.dw) {
-            const T v = xc[h * g.W + w];
-            if (v > best || std::isnan(v)) best = v, arg = h * g.W + w;
-          }
         const int64_t o = (c * g.P + p) * g.Q + q;
-        y[o] = best;
+        int64_t arg;
+        max_window(x + c * g.H * g.W, g, p, q, y + o, &arg);
         if (idx) idx[o] = arg;
       }
-    }
-  }
 }
 
 template <class T>
@@ -58,14 +65,19 @@ void avg_pool_ref(const T* x, T* y, int64_t planes, const PoolGeom& g, const Avg
 }
 
 template <class T>
-void max_pool_backward_ref(const T* dy, const int64_t* idx, T* dx, int64_t planes,
-                           const PoolGeom& g) {
-  // dy, idx are (planes,P,Q), dx is (planes,H,W)
+void max_pool_backward_ref(const T* dy, const T* x, T* dx, int64_t planes, const PoolGeom& g) {
+  // dy is (planes,P,Q), x and dx are (planes,H,W)
 #pragma omp parallel for if (planes * g.H * g.W > 32768)
   for (int64_t c = 0; c < planes; ++c) {
     T* dxc = dx + c * g.H * g.W;
     std::memset(dxc, 0, sizeof(T) * g.H * g.W);
-    for (int64_t i = c * g.P * g.Q; i < (c + 1) * g.P * g.Q; ++i) dxc[idx[i]] += dy[i];
+    for (int64_t p = 0; p < g.P; ++p)
+      for (int64_t q = 0; q < g.Q; ++q) {
+        T best;
+        int64_t arg;
+        max_window(x + c * g.H * g.W, g, p, q, &best, &arg);
+        dxc[arg] += dy[(c * g.P + p) * g.Q + q];
+      }
   }
 }
 
@@ -207,8 +219,7 @@ void max_unpool_backward_ref(const T* dy, const int64_t* idx, T* dx, int64_t pla
 #define PG_INSTANTIATE(T)                                                                      \
   template void max_pool_ref<T>(const T*, T*, int64_t*, int64_t, const PoolGeom&);            \
   template void avg_pool_ref<T>(const T*, T*, int64_t, const PoolGeom&, const AvgOpts&);      \
-  template void max_pool_backward_ref<T>(const T*, const int64_t*, T*, int64_t,               \
-                                         const PoolGeom&);                                    \
+  template void max_pool_backward_ref<T>(const T*, const T*, T*, int64_t, const PoolGeom&);   \
   template void avg_pool_backward_ref<T>(const T*, T*, int64_t, const PoolGeom&,              \
                                          const AvgOpts&);                                     \
   template void adaptive_avg_pool_ref<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t,    \

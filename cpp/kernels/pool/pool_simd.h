@@ -1,17 +1,19 @@
 // The vectorised pooling loops, written once over a vector type V and included by each
 // pool_<isa>.cpp INSIDE its anonymous namespace (so every ISA gets its own private copy).
 // Vectors run along the output width over the interior columns, whose windows lie inside the
-// row; border columns and rows use the scalar code, which computes exactly what the reference
-// does (same tap order, so max ties and average sums agree bit for bit).
+// row (the last block is partial, with masked loads); border columns use scalar code. Taps are
+// visited in the reference's order, so max ties and average sums agree with it bit for bit.
 //
-// V provides: N (lanes); F, I (float and int32 vectors), M (lane mask); loadu, load_stride
-// (N floats at a stride), storeu, set1, add, div, takes(v, best) = v > best || isnan(v),
-// blend(m, a, b) = m ? b : a (F and I), seti, iota(s) = lane * s, addi, store_idx (to int64).
+// V provides: N (lanes); F, I (float and int32 vectors), M (lane mask);
+//   load_stride(p, s, n): lanes i < n hold p[i*s] (reads nothing past p[(n-1)*s]), others 0;
+//   store(p, v, n), store_idx(p, i, n) (int32 lanes to int64): the first n lanes;
+//   add_stride(p, s, v): p[i*s] += v[i] for all N lanes (touches nothing past p[(N-1)*s]);
+//   loadu, set1, add, div, vmax, takes(v, best) = v > best || isnan(v), blend(m, a, b) =
+//   m ? b : a (F and I), seti, iota(s) = lane * s, addi, hsum, hmax (no NaN handling).
 
 inline int64_t ceil_div_nonneg(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Interior output columns [qa, qb): every tap inside the row, and a load at the largest stride
-// reads at most the row's last element.
+// Interior output columns [qa, qb): every tap of the window inside the row.
 inline void interior_cols(const PoolGeom& g, int64_t* qa, int64_t* qb) {
   const int64_t a = ceil_div_nonneg(g.pw, g.sw);
   const int64_t last = g.W - 1 - (g.kw - 1) * g.dw + g.pw;  // q*sw <= last
@@ -19,6 +21,14 @@ inline void interior_cols(const PoolGeom& g, int64_t* qa, int64_t* qb) {
   b = b < g.Q ? b : g.Q;
   *qa = a < b ? a : b;
   *qb = b;
+}
+
+// Valid input rows [h0, h1) (step dh) of output row p.
+inline void max_rows(const PoolGeom& g, int64_t p, int64_t* h0, int64_t* h1) {
+  int64_t h = p * g.sh - g.ph;
+  *h1 = std::min(h + (g.kh - 1) * g.dh + 1, g.H);
+  while (h < 0) h += g.dh;
+  *h0 = h;
 }
 
 inline void max_one(const float* xc, const PoolGeom& g, int64_t h0, int64_t h1, int64_t q,
@@ -37,37 +47,78 @@ inline void max_one(const float* xc, const PoolGeom& g, int64_t h0, int64_t h1, 
   if (idx) *idx = arg;
 }
 
+// Output row p, columns [q0, q1), into y[q - q0] (and idx[q - q0]).
 template <class V, bool kIdx>
-void max_plane(const float* xc, float* yc, int64_t* ic, const PoolGeom& g) {
-  // xc is (H,W), yc and ic are (P,Q)
-  int64_t qa, qb;
+void max_row(const float* xc, const PoolGeom& g, int64_t p, int64_t q0, int64_t q1, float* y,
+             int64_t* idx) {
+  int64_t qa, qb, h0, h1;
   interior_cols(g, &qa, &qb);
-  const typename V::F neg_inf = V::set1(-std::numeric_limits<float>::infinity());
-  for (int64_t p = 0; p < g.P; ++p) {
-    int64_t h0 = p * g.sh - g.ph;
-    const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.H);
-    while (h0 < 0) h0 += g.dh;
-    float* yr = yc + p * g.Q;
-    int64_t* ir = kIdx ? ic + p * g.Q : nullptr;
-    int64_t q = 0;
-    for (; q < qa; ++q) max_one(xc, g, h0, h1, q, yr + q, kIdx ? ir + q : nullptr);
-    for (; q + V::N <= qb; q += V::N) {
-      typename V::F best = neg_inf;
-      typename V::I arg = V::seti(0), cols = V::addi(V::iota(g.sw), V::seti(q * g.sw - g.pw));
-      if (kIdx) arg = V::addi(cols, V::seti(h0 * g.W));
-      for (int64_t h = h0; h < h1; h += g.dh) {
-        const float* row = xc + h * g.W + q * g.sw - g.pw;
-        for (int64_t j = 0; j < g.kw; ++j) {
-          const typename V::F v = V::load_stride(row + j * g.dw, g.sw);
-          const typename V::M m = V::takes(v, best);
-          best = V::blend(m, best, v);
-          if (kIdx) arg = V::blendi(m, arg, V::addi(cols, V::seti(h * g.W + j * g.dw)));
-        }
+  qa = std::max(qa, q0), qb = std::min(qb, q1);
+  max_rows(g, p, &h0, &h1);
+  const int64_t vs = std::min(qa, q1), ve = std::max(vs, qb);  // vector columns [vs, ve)
+  for (int64_t q = q0; q < vs; ++q)
+    max_one(xc, g, h0, h1, q, y + q - q0, kIdx ? idx + q - q0 : nullptr);
+  for (int64_t q = vs; q < ve; q += V::N) {
+    const int n = static_cast<int>(std::min<int64_t>(V::N, ve - q));
+    typename V::F best = V::set1(-std::numeric_limits<float>::infinity());
+    const typename V::I cols = V::addi(V::iota(g.sw), V::seti(q * g.sw - g.pw));
+    typename V::I arg = V::addi(cols, V::seti(h0 * g.W));
+    for (int64_t h = h0; h < h1; h += g.dh) {
+      const float* row = xc + h * g.W + q * g.sw - g.pw;
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const typename V::F v = V::load_stride(row + j * g.dw, g.sw, n);
+        const typename V::M m = V::takes(v, best);
+        best = V::blend(m, best, v);
+        if (kIdx) arg = V::blendi(m, arg, V::addi(cols, V::seti(h * g.W + j * g.dw)));
       }
-      V::storeu(yr + q, best);
-      if (kIdx) V::store_idx(ir + q, arg);
     }
-    for (; q < g.Q; ++q) max_one(xc, g, h0, h1, q, yr + q, kIdx ? ir + q : nullptr);
+    V::store(y + q - q0, best, n);
+    if (kIdx) V::store_idx(idx + q - q0, arg, n);
+  }
+  for (int64_t q = ve; q < q1; ++q)
+    max_one(xc, g, h0, h1, q, y + q - q0, kIdx ? idx + q - q0 : nullptr);
+}
+
+// Threads over planes when there is enough work to pay for waking them.
+inline bool worth_threads(int64_t planes, int64_t work_per_plane) {
+  return planes > 1 && planes * work_per_plane > 32768;
+}
+
+template <class V>
+void max_pool_impl(const float* x, float* y, int64_t* idx, int64_t planes, const PoolGeom& g) {
+  // x is (planes,H,W), y and idx are (planes,P,Q)
+  const int64_t in = g.H * g.W, out = g.P * g.Q;
+#pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
+  for (int64_t c = 0; c < planes; ++c)
+    for (int64_t p = 0; p < g.P; ++p) {
+      const int64_t o = c * out + p * g.Q;
+      if (idx)
+        max_row<V, true>(x + c * in, g, p, 0, g.Q, y + o, idx + o);
+      else
+        max_row<V, false>(x + c * in, g, p, 0, g.Q, y + o, nullptr);
+    }
+}
+
+template <class V>
+void max_pool_backward_impl(const float* dy, const float* x, float* dx, int64_t planes,
+                            const PoolGeom& g) {
+  // dy is (planes,P,Q), x and dx are (planes,H,W): the argmax of each row of outputs is found
+  // into a small stack buffer and scattered at once, while the plane is in cache.
+  constexpr int64_t kChunk = 256;
+  const int64_t in = g.H * g.W, out = g.P * g.Q;
+#pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
+  for (int64_t c = 0; c < planes; ++c) {
+    float* dxc = dx + c * in;
+    std::memset(dxc, 0, sizeof(float) * in);
+    float ybuf[kChunk];
+    int64_t ibuf[kChunk];
+    for (int64_t p = 0; p < g.P; ++p)
+      for (int64_t q0 = 0; q0 < g.Q; q0 += kChunk) {
+        const int64_t q1 = std::min(q0 + kChunk, g.Q);
+        max_row<V, true>(x + c * in, g, p, q0, q1, ybuf, ibuf);
+        const float* d = dy + c * out + p * g.Q + q0;
+        for (int64_t i = 0; i < q1 - q0; ++i) dxc[ibuf[i]] += d[i];
+      }
   }
 }
 
@@ -91,38 +142,24 @@ void avg_plane(const float* xc, float* yc, const PoolGeom& g, const AvgOpts& o) 
     float* yr = yc + p * g.Q;
     int64_t q = 0;
     for (; q < qa; ++q) yr[q] = avg_one(xc, g, o, p, q);
-    if (q + V::N <= qb) {
+    if (q < qb) {
       int64_t h0, h1, w0, w1;
       float div;
       avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);  // the same for every interior column
       const typename V::F vdiv = V::set1(div);
-      for (; q + V::N <= qb; q += V::N) {
+      for (; q < qb; q += V::N) {
+        const int n = static_cast<int>(std::min<int64_t>(V::N, qb - q));
         typename V::F sum = V::set1(0.f);
         for (int64_t h = h0; h < h1; ++h) {
           const float* row = xc + h * g.W + q * g.sw - g.pw;
-          for (int64_t j = 0; j < g.kw; ++j) sum = V::add(sum, V::load_stride(row + j, g.sw));
+          for (int64_t j = 0; j < g.kw; ++j)
+            sum = V::add(sum, V::load_stride(row + j, g.sw, n));
         }
-        V::storeu(yr + q, V::div(sum, vdiv));
+        V::store(yr + q, V::div(sum, vdiv), n);
       }
+      q = qb;
     }
     for (; q < g.Q; ++q) yr[q] = avg_one(xc, g, o, p, q);
-  }
-}
-
-// Threads over planes when there is enough work to pay for waking them.
-inline bool worth_threads(int64_t planes, int64_t work_per_plane) {
-  return planes > 1 && planes * work_per_plane > 32768;
-}
-
-template <class V>
-void max_pool_impl(const float* x, float* y, int64_t* idx, int64_t planes, const PoolGeom& g) {
-  const int64_t in = g.H * g.W, out = g.P * g.Q;
-#pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
-  for (int64_t c = 0; c < planes; ++c) {
-    if (idx)
-      max_plane<V, true>(x + c * in, y + c * out, idx + c * out, g);
-    else
-      max_plane<V, false>(x + c * in, y + c * out, nullptr, g);
   }
 }
 
@@ -132,6 +169,50 @@ void avg_pool_impl(const float* x, float* y, int64_t planes, const PoolGeom& g,
   const int64_t in = g.H * g.W, out = g.P * g.Q;
 #pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
   for (int64_t c = 0; c < planes; ++c) avg_plane<V>(x + c * in, y + c * out, g, o);
+}
+
+inline void avg_scatter_one(float* dxc, const PoolGeom& g, const AvgOpts& o, int64_t p,
+                            int64_t q, float d) {
+  int64_t h0, h1, w0, w1;
+  float div;
+  avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);
+  const float v = d / div;
+  for (int64_t h = h0; h < h1; ++h)
+    for (int64_t w = w0; w < w1; ++w) dxc[h * g.W + w] += v;
+}
+
+template <class V>
+void avg_pool_backward_impl(const float* dy, float* dx, int64_t planes, const PoolGeom& g,
+                            const AvgOpts& o) {
+  // dy is (planes,P,Q), dx is (planes,H,W): full blocks of interior columns add dy/div to
+  // their taps with vector read-modify-writes; the rest one output at a time.
+  const int64_t in = g.H * g.W, out = g.P * g.Q;
+  int64_t qa, qb;
+  interior_cols(g, &qa, &qb);
+#pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
+  for (int64_t c = 0; c < planes; ++c) {
+    float* dxc = dx + c * in;
+    std::memset(dxc, 0, sizeof(float) * in);
+    for (int64_t p = 0; p < g.P; ++p) {
+      const float* d = dy + c * out + p * g.Q;
+      int64_t q = 0;
+      for (; q < qa; ++q) avg_scatter_one(dxc, g, o, p, q, d[q]);
+      if (q + V::N <= qb) {
+        int64_t h0, h1, w0, w1;
+        float div;
+        avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);
+        const typename V::F vdiv = V::set1(div);
+        for (; q + V::N <= qb; q += V::N) {
+          const typename V::F v = V::div(V::loadu(d + q), vdiv);
+          for (int64_t h = h0; h < h1; ++h) {
+            float* row = dxc + h * g.W + q * g.sw - g.pw;
+            for (int64_t j = 0; j < g.kw; ++j) V::add_stride(row + j, g.sw, v);
+          }
+        }
+      }
+      for (; q < g.Q; ++q) avg_scatter_one(dxc, g, o, p, q, d[q]);
+    }
+  }
 }
 
 template <class V>
@@ -151,30 +232,65 @@ void global_avg_impl(const float* x, float* y, int64_t planes, int64_t L) {
 
 template <class V>
 void global_max_impl(const float* x, float* y, int64_t* idx, int64_t planes, int64_t L) {
-  // x is (planes,L), y and idx are (planes); first max, a NaN wins (then the reference decides)
+  // x is (planes,L), y and idx are (planes). A running sum flags NaNs (and inf - inf): such a
+  // plane goes to the reference, which applies torch's NaN rule.
 #pragma omp parallel for if (worth_threads(planes, L))
   for (int64_t c = 0; c < planes; ++c) {
     const float* xc = x + c * L;
-    typename V::F best = V::set1(-std::numeric_limits<float>::infinity());
+    typename V::F best = V::set1(-std::numeric_limits<float>::infinity()), sum = V::set1(0.f);
     int64_t i = 0;
     for (; i + V::N <= L; i += V::N) {
       const typename V::F v = V::loadu(xc + i);
-      best = V::blend(V::takes(v, best), best, v);
+      best = V::vmax(best, v);
+      sum = V::add(sum, v);
     }
-    float m = V::hmax(best);
-    for (; i < L; ++i) m = xc[i] > m || std::isnan(xc[i]) ? xc[i] : m;
-    if (std::isnan(m)) {
+    float m = V::hmax(best), s = V::hsum(sum);
+    for (; i < L; ++i) m = std::max(m, xc[i]), s += xc[i];
+    if (std::isnan(s)) {
       global_max_pool_ref<float>(xc, y + c, idx ? idx + c : nullptr, 1, L);
+      continue;
+    }
+    if (!idx) {
+      y[c] = m;
       continue;
     }
     int64_t arg = 0;
     while (!(xc[arg] == m)) ++arg;
     y[c] = xc[arg];
-    if (idx) idx[c] = arg;
+    idx[c] = arg;
   }
 }
 
-// Fits int32 lane indices; larger planes (or odd strides in a very wide row) use the reference.
+// int32 lane indices must not overflow; larger planes use the reference.
 inline bool simd_fits(const PoolGeom& g) {
   return g.H * g.W < (int64_t(1) << 31) && g.sw * g.W < (int64_t(1) << 31);
 }
+
+// The exported entry points of one ISA file.
+#define PG_POOL_DEFINE_VARIANTS(isa, V)                                                      \
+  void max_pool_f32_##isa(const float* x, float* y, int64_t* idx, int64_t planes,           \
+                          const PoolGeom& g) {                                              \
+    if (!simd_fits(g)) return max_pool_ref<float>(x, y, idx, planes, g);                   \
+    max_pool_impl<V>(x, y, idx, planes, g);                                                 \
+  }                                                                                         \
+  void max_pool_backward_f32_##isa(const float* dy, const float* x, float* dx,              \
+                                   int64_t planes, const PoolGeom& g) {                     \
+    if (!simd_fits(g)) return max_pool_backward_f32_ref(dy, x, dx, planes, g);              \
+    max_pool_backward_impl<V>(dy, x, dx, planes, g);                                        \
+  }                                                                                         \
+  void avg_pool_f32_##isa(const float* x, float* y, int64_t planes, const PoolGeom& g,      \
+                          const AvgOpts& o) {                                               \
+    if (!simd_fits(g)) return avg_pool_ref<float>(x, y, planes, g, o);                     \
+    avg_pool_impl<V>(x, y, planes, g, o);                                                   \
+  }                                                                                         \
+  void avg_pool_backward_f32_##isa(const float* dy, float* dx, int64_t planes,              \
+                                   const PoolGeom& g, const AvgOpts& o) {                   \
+    avg_pool_backward_impl<V>(dy, dx, planes, g, o);                                        \
+  }                                                                                         \
+  void global_avg_pool_f32_##isa(const float* x, float* y, int64_t planes, int64_t L) {     \
+    global_avg_impl<V>(x, y, planes, L);                                                    \
+  }                                                                                         \
+  void global_max_pool_f32_##isa(const float* x, float* y, int64_t* idx, int64_t planes,    \
+                                 int64_t L) {                                               \
+    global_max_impl<V>(x, y, idx, planes, L);                                               \
+  }
