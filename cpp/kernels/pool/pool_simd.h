@@ -1,0 +1,296 @@
+// The vectorised pooling loops, written once over a vector type V and included by each
+// pool_<isa>.cpp INSIDE its anonymous namespace (so every ISA gets its own private copy).
+// Vectors run along the output width over the interior columns, whose windows lie inside the
+// row (the last block is partial, with masked loads); border columns use scalar code. Taps are
+// visited in the reference's order, so max ties and average sums agree with it bit for bit.
+//
+// V provides: N (lanes); F, I (float and int32 vectors), M (lane mask);
+//   load_stride(p, s, n): lanes i < n hold p[i*s] (reads nothing past p[(n-1)*s]), others 0;
+//   store(p, v, n), store_idx(p, i, n) (int32 lanes to int64): the first n lanes;
+//   add_stride(p, s, v): p[i*s] += v[i] for all N lanes (touches nothing past p[(N-1)*s]);
+//   loadu, set1, add, div, vmax, takes(v, best) = v > best || isnan(v), blend(m, a, b) =
+//   m ? b : a (F and I), seti, iota(s) = lane * s, addi, hsum, hmax (no NaN handling).
+
+inline int64_t ceil_div_nonneg(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Interior output columns [qa, qb): every tap of the window inside the row.
+inline void interior_cols(const PoolGeom& g, int64_t* qa, int64_t* qb) {
+  const int64_t a = ceil_div_nonneg(g.pw, g.sw);
+  const int64_t last = g.W - 1 - (g.kw - 1) * g.dw + g.pw;  // q*sw <= last
+  int64_t b = last < 0 ? 0 : last / g.sw + 1;
+  b = b < g.Q ? b : g.Q;
+  *qa = a < b ? a : b;
+  *qb = b;
+}
+
+// Valid input rows [h0, h1) (step dh) of output row p.
+inline void max_rows(const PoolGeom& g, int64_t p, int64_t* h0, int64_t* h1) {
+  int64_t h = p * g.sh - g.ph;
+  *h1 = std::min(h + (g.kh - 1) * g.dh + 1, g.H);
+  while (h < 0) h += g.dh;
+  *h0 = h;
+}
+
+inline void max_one(const float* xc, const PoolGeom& g, int64_t h0, int64_t h1, int64_t q,
+                    float* y, int64_t* idx) {
+  int64_t w0 = q * g.sw - g.pw;
+  const int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.W);
+  while (w0 < 0) w0 += g.dw;
+  float best = -std::numeric_limits<float>::infinity();
+  int64_t arg = h0 * g.W + w0;
+  for (int64_t h = h0; h < h1; h += g.dh)
+    for (int64_t w = w0; w < w1; w += g.dw) {
+      const float v = xc[h * g.W + w];
+      if (v > best || std::isnan(v)) best = v, arg = h * g.W + w;
+    }
+  *y = best;
+  if (idx) *idx = arg;
+}
+
+// Output row p, columns [q0, q1), into y[q - q0] (and idx[q - q0]).
+template <class V, bool kIdx>
+void max_row(const float* xc, const PoolGeom& g, int64_t p, int64_t q0, int64_t q1, float* y,
+             int64_t* idx) {
+  int64_t qa, qb, h0, h1;
+  interior_cols(g, &qa, &qb);
+  qa = std::max(qa, q0), qb = std::min(qb, q1);
+  max_rows(g, p, &h0, &h1);
+  const int64_t vs = std::min(qa, q1), ve = std::max(vs, qb);  // vector columns [vs, ve)
+  for (int64_t q = q0; q < vs; ++q)
+    max_one(xc, g, h0, h1, q, y + q - q0, kIdx ? idx + q - q0 : nullptr);
+  for (int64_t q = vs; q < ve; q += V::N) {
+    const int n = static_cast<int>(std::min<int64_t>(V::N, ve - q));
+    typename V::F best = V::set1(-std::numeric_limits<float>::infinity());
+    const typename V::I cols = V::addi(V::iota(g.sw), V::seti(q * g.sw - g.pw));
+    typename V::I arg = V::addi(cols, V::seti(h0 * g.W));
+    for (int64_t h = h0; h < h1; h += g.dh) {
+      const float* row = xc + h * g.W + q * g.sw - g.pw;
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const typename V::F v = V::load_stride(row + j * g.dw, g.sw, n);
+        const typename V::M m = V::takes(v, best);
+        best = V::blend(m, best, v);
+        if (kIdx) arg = V::blendi(m, arg, V::addi(cols, V::seti(h * g.W + j * g.dw)));
+      }
+    }
+    V::store(y + q - q0, best, n);
+    if (kIdx) V::store_idx(idx + q - q0, arg, n);
+  }
+  for (int64_t q = ve; q < q1; ++q)
+    max_one(xc, g, h0, h1, q, y + q - q0, kIdx ? idx + q - q0 : nullptr);
+}
+
+// Threads over planes when there is enough work to pay for waking them.
+inline bool worth_threads(int64_t planes, int64_t work_per_plane) {
+  return planes > 1 && planes * work_per_plane > 32768;
+}
+
+template <class V>
+void max_pool_impl(const float* x, float* y, int64_t* idx, int64_t planes, const PoolGeom& g) {
+  // x is (planes,H,W), y and idx are (planes,P,Q)
+  const int64_t in = g.H * g.W, out = g.P * g.Q;
+#pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
+  for (int64_t c = 0; c < planes; ++c)
+    for (int64_t p = 0; p < g.P; ++p) {
+      const int64_t o = c * out + p * g.Q;
+      if (idx)
+        max_row<V, true>(x + c * in, g, p, 0, g.Q, y + o, idx + o);
+      else
+        max_row<V, false>(x + c * in, g, p, 0, g.Q, y + o, nullptr);
+    }
+}
+
+template <class V>
+void max_pool_backward_impl(const float* dy, const float* x, float* dx, int64_t planes,
+                            const PoolGeom& g) {
+  // dy is (planes,P,Q), x and dx are (planes,H,W): the argmax of each row of outputs is found
+  // into a small stack buffer and scattered at once, while the plane is in cache.
+  constexpr int64_t kChunk = 256;
+  const int64_t in = g.H * g.W, out = g.P * g.Q;
+#pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
+  for (int64_t c = 0; c < planes; ++c) {
+    float* dxc = dx + c * in;
+    std::memset(dxc, 0, sizeof(float) * in);
+    float ybuf[kChunk];
+    int64_t ibuf[kChunk];
+    for (int64_t p = 0; p < g.P; ++p)
+      for (int64_t q0 = 0; q0 < g.Q; q0 += kChunk) {
+        const int64_t q1 = std::min(q0 + kChunk, g.Q);
+        max_row<V, true>(x + c * in, g, p, q0, q1, ybuf, ibuf);
+        const float* d = dy + c * out + p * g.Q + q0;
+        for (int64_t i = 0; i < q1 - q0; ++i) dxc[ibuf[i]] += d[i];
+      }
+  }
+}
+
+inline float avg_one(const float* xc, const PoolGeom& g, const AvgOpts& o, int64_t p,
+                     int64_t q) {
+  int64_t h0, h1, w0, w1;
+  float div;
+  avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);
+  float sum = 0;
+  for (int64_t h = h0; h < h1; ++h)
+    for (int64_t w = w0; w < w1; ++w) sum += xc[h * g.W + w];
+  return sum / div;
+}
+
+template <class V>
+void avg_plane(const float* xc, float* yc, const PoolGeom& g, const AvgOpts& o) {
+  // xc is (H,W), yc is (P,Q)
+  int64_t qa, qb;
+  interior_cols(g, &qa, &qb);
+  for (int64_t p = 0; p < g.P; ++p) {
+    float* yr = yc + p * g.Q;
+    int64_t q = 0;
+    for (; q < qa; ++q) yr[q] = avg_one(xc, g, o, p, q);
+    if (q < qb) {
+      int64_t h0, h1, w0, w1;
+      float div;
+      avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);  // the same for every interior column
+      const typename V::F vdiv = V::set1(div);
+      for (; q < qb; q += V::N) {
+        const int n = static_cast<int>(std::min<int64_t>(V::N, qb - q));
+        typename V::F sum = V::set1(0.f);
+        for (int64_t h = h0; h < h1; ++h) {
+          const float* row = xc + h * g.W + q * g.sw - g.pw;
+          for (int64_t j = 0; j < g.kw; ++j)
+            sum = V::add(sum, V::load_stride(row + j, g.sw, n));
+        }
+        V::store(yr + q, V::div(sum, vdiv), n);
+      }
+      q = qb;
+    }
+    for (; q < g.Q; ++q) yr[q] = avg_one(xc, g, o, p, q);
+  }
+}
+
+template <class V>
+void avg_pool_impl(const float* x, float* y, int64_t planes, const PoolGeom& g,
+                   const AvgOpts& o) {
+  const int64_t in = g.H * g.W, out = g.P * g.Q;
+#pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
+  for (int64_t c = 0; c < planes; ++c) avg_plane<V>(x + c * in, y + c * out, g, o);
+}
+
+inline void avg_scatter_one(float* dxc, const PoolGeom& g, const AvgOpts& o, int64_t p,
+                            int64_t q, float d) {
+  int64_t h0, h1, w0, w1;
+  float div;
+  avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);
+  const float v = d / div;
+  for (int64_t h = h0; h < h1; ++h)
+    for (int64_t w = w0; w < w1; ++w) dxc[h * g.W + w] += v;
+}
+
+template <class V>
+void avg_pool_backward_impl(const float* dy, float* dx, int64_t planes, const PoolGeom& g,
+                            const AvgOpts& o) {
+  // dy is (planes,P,Q), dx is (planes,H,W): full blocks of interior columns add dy/div to
+  // their taps with vector read-modify-writes; the rest one output at a time.
+  const int64_t in = g.H * g.W, out = g.P * g.Q;
+  int64_t qa, qb;
+  interior_cols(g, &qa, &qb);
+#pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
+  for (int64_t c = 0; c < planes; ++c) {
+    float* dxc = dx + c * in;
+    std::memset(dxc, 0, sizeof(float) * in);
+    for (int64_t p = 0; p < g.P; ++p) {
+      const float* d = dy + c * out + p * g.Q;
+      int64_t q = 0;
+      for (; q < qa; ++q) avg_scatter_one(dxc, g, o, p, q, d[q]);
+      if (q + V::N <= qb) {
+        int64_t h0, h1, w0, w1;
+        float div;
+        avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);
+        const typename V::F vdiv = V::set1(div);
+        for (; q + V::N <= qb; q += V::N) {
+          const typename V::F v = V::div(V::loadu(d + q), vdiv);
+          for (int64_t h = h0; h < h1; ++h) {
+            float* row = dxc + h * g.W + q * g.sw - g.pw;
+            for (int64_t j = 0; j < g.kw; ++j) V::add_stride(row + j, g.sw, v);
+          }
+        }
+      }
+      for (; q < g.Q; ++q) avg_scatter_one(dxc, g, o, p, q, d[q]);
+    }
+  }
+}
+
+template <class V>
+void global_avg_impl(const float* x, float* y, int64_t planes, int64_t L) {
+  // x is (planes,L), y is (planes)
+#pragma omp parallel for if (worth_threads(planes, L))
+  for (int64_t c = 0; c < planes; ++c) {
+    const float* xc = x + c * L;
+    typename V::F acc = V::set1(0.f);
+    int64_t i = 0;
+    for (; i + V::N <= L; i += V::N) acc = V::add(acc, V::loadu(xc + i));
+    float sum = V::hsum(acc);
+    for (; i < L; ++i) sum += xc[i];
+    y[c] = sum / float(L);
+  }
+}
+
+template <class V>
+void global_max_impl(const float* x, float* y, int64_t* idx, int64_t planes, int64_t L) {
+  // x is (planes,L), y and idx are (planes). A running sum flags NaNs (and inf - inf): such a
+  // plane goes to the reference, which applies torch's NaN rule.
+#pragma omp parallel for if (worth_threads(planes, L))
+  for (int64_t c = 0; c < planes; ++c) {
+    const float* xc = x + c * L;
+    typename V::F best = V::set1(-std::numeric_limits<float>::infinity()), sum = V::set1(0.f);
+    int64_t i = 0;
+    for (; i + V::N <= L; i += V::N) {
+      const typename V::F v = V::loadu(xc + i);
+      best = V::vmax(best, v);
+      sum = V::add(sum, v);
+    }
+    float m = V::hmax(best), s = V::hsum(sum);
+    for (; i < L; ++i) m = std::max(m, xc[i]), s += xc[i];
+    if (std::isnan(s)) {
+      global_max_pool_ref<float>(xc, y + c, idx ? idx + c : nullptr, 1, L);
+      continue;
+    }
+    if (!idx) {
+      y[c] = m;
+      continue;
+    }
+    int64_t arg = 0;
+    while (!(xc[arg] == m)) ++arg;
+    y[c] = xc[arg];
+    idx[c] = arg;
+  }
+}
+
+// int32 lane indices must not overflow; larger planes use the reference.
+inline bool simd_fits(const PoolGeom& g) {
+  return g.H * g.W < (int64_t(1) << 31) && g.sw * g.W < (int64_t(1) << 31);
+}
+
+// The exported entry points of one ISA file.
+#define PG_POOL_DEFINE_VARIANTS(isa, V)                                                      \
+  void max_pool_f32_##isa(const float* x, float* y, int64_t* idx, int64_t planes,           \
+                          const PoolGeom& g) {                                              \
+    if (!simd_fits(g)) return max_pool_ref<float>(x, y, idx, planes, g);                   \
+    max_pool_impl<V>(x, y, idx, planes, g);                                                 \
+  }                                                                                         \
+  void max_pool_backward_f32_##isa(const float* dy, const float* x, float* dx,              \
+                                   int64_t planes, const PoolGeom& g) {                     \
+    if (!simd_fits(g)) return max_pool_backward_f32_ref(dy, x, dx, planes, g);              \
+    max_pool_backward_impl<V>(dy, x, dx, planes, g);                                        \
+  }                                                                                         \
+  void avg_pool_f32_##isa(const float* x, float* y, int64_t planes, const PoolGeom& g,      \
+                          const AvgOpts& o) {                                               \
+    if (!simd_fits(g)) return avg_pool_ref<float>(x, y, planes, g, o);                     \
+    avg_pool_impl<V>(x, y, planes, g, o);                                                   \
+  }                                                                                         \
+  void avg_pool_backward_f32_##isa(const float* dy, float* dx, int64_t planes,              \
+                                   const PoolGeom& g, const AvgOpts& o) {                   \
+    avg_pool_backward_impl<V>(dy, dx, planes, g, o);                                        \
+  }                                                                                         \
+  void global_avg_pool_f32_##isa(const float* x, float* y, int64_t planes, int64_t L) {     \
+    global_avg_impl<V>(x, y, planes, L);                                                    \
+  }                                                                                         \
+  void global_max_pool_f32_##isa(const float* x, float* y, int64_t* idx, int64_t planes,    \
+                                 int64_t L) {                                               \
+    global_max_impl<V>(x, y, idx, planes, L);                                               \
+  }
