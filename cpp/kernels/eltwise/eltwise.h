@@ -16,6 +16,7 @@ namespace pg::kernels {
   X(silu)                   \
   X(sigmoid)                \
   X(tanh)                   \
+  X(erf)                    \
   X(softplus)               \
   X(exp)                    \
   X(log)                    \

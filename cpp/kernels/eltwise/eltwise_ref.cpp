@@ -43,6 +43,7 @@ T forward(Unary op, T x, const UnaryArgs<T>& a) {
     case Unary::silu: return x * sigmoid(x);
     case Unary::sigmoid: return sigmoid(x);
     case Unary::tanh: return std::tanh(x);
+    case Unary::erf: return std::erf(x);
     case Unary::softplus: {
       const T z = a.beta * x;
       if (z > a.threshold) return x;
@@ -78,6 +79,7 @@ T derivative(Unary op, T x, const UnaryArgs<T>& a) {
     case Unary::silu: return sigmoid(x) + x * sigmoid_grad(x);
     case Unary::sigmoid: return sigmoid_grad(x);
     case Unary::tanh: return T(4) * sigmoid_grad(T(2) * x);  // 1 - tanh^2 without cancelling
+    case Unary::erf: return T(2 * kInvSqrt2Pi * 1.41421356237309504880) * std::exp(-x * x);
     case Unary::softplus: {
       const T z = a.beta * x;
       return z > a.threshold ? T(1) : sigmoid(z);

@@ -74,6 +74,7 @@ inline void unary(Unary op, int64_t n, const float* x, float* y, const UnaryArgs
     case Unary::silu: return map1(n, x, y, [&](V v) { return vm::mul(v, vm::sigmoid(v)); });
     case Unary::sigmoid: return map1(n, x, y, [&](V v) { return vm::sigmoid(v); });
     case Unary::tanh: return map1(n, x, y, [&](V v) { return vm::tanh(v); });
+    case Unary::erf: return map1(n, x, y, [&](V v) { return vm::erf(v); });
     case Unary::softplus:
       return map1(n, x, y, [&](V v) {
         const V z = vm::mul(beta, v);
@@ -129,6 +130,10 @@ inline void unary_backward(Unary op, int64_t n, const float* gy, const float* x,
     case Unary::tanh:  // 1 - tanh^2 = 4 sigmoid'(2x), accurate where tanh saturates
       return map2(n, gy, x, gx, [&](V g, V v) {
         return vm::mul(g, vm::mul(vm::set1(4.0f), vm::sigmoid_grad(vm::add(v, v))));
+      });
+    case Unary::erf:  // 2/sqrt(pi) exp(-x^2)
+      return map2(n, gy, x, gx, [&](V g, V v) {
+        return vm::mul(g, vm::mul(vm::set1(1.12837916709551257f), vm::exp(vm::neg(vm::mul(v, v)))));
       });
     case Unary::softplus:
       return map2(n, gy, x, gx, [&](V g, V v) {
