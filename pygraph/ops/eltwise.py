@@ -20,19 +20,20 @@ from .. import _core
 from ._args import floats, ints
 
 __all__ = [
-    "relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "tanh", "erf",
-    "softplus", "maxout", "exp", "log", "sqrt", "neg", "abs",
+    "relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "tanh",
+    "erf", "softplus", "maxout", "exp", "log", "sqrt", "neg", "abs",
     "add", "sub", "mul", "div",
     "relu_backward", "leaky_relu_backward", "prelu_backward", "elu_backward", "selu_backward",
-    "gelu_backward", "silu_backward", "swish_backward", "sigmoid_backward", "tanh_backward", "erf_backward",
-    "softplus_backward", "maxout_backward", "exp_backward", "log_backward", "sqrt_backward",
+    "gelu_backward", "silu_backward", "swish_backward", "sigmoid_backward", "tanh_backward",
+    "erf_backward", "softplus_backward", "maxout_backward", "exp_backward", "log_backward", "sqrt_backward",
     "neg_backward", "abs_backward",
     "add_backward", "sub_backward", "mul_backward", "div_backward",
 ]  # fmt: skip
 
 
 def _real(v: Any, op: str, arg: str) -> float:
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+    real = isinstance(v, (int, float, np.integer, np.floating))
+    if isinstance(v, (bool, np.bool_)) or not real:
         raise TypeError(f"{op}: {arg} must be a real number, got {v!r}")
     return float(v)
 

@@ -1,4 +1,5 @@
-// The portable variant of the elementwise kernels: plain C++ (one float at a time, same numerics as the SIMD variants).
+// The portable variant of the elementwise kernels: plain C++, one float at a time, with the
+// same numerics as the SIMD variants.
 // The loops are in eltwise_simd.h, the math in vmath_body.h.
 #include "kernels/eltwise/eltwise.h"
 #include "kernels/eltwise/vmath_scalar.h"

@@ -61,6 +61,14 @@ inline VI tail_mask(int k) {  // lanes < k all-ones
 inline V load_partial(const float* p, int k) { return _mm256_maskload_ps(p, tail_mask(k)); }
 inline void store_partial(float* p, V v, int k) { _mm256_maskstore_ps(p, tail_mask(k), v); }
 
+// p * 2^n for integral n in [-150, 128]: two halves, each a normal power of two, so n = 128
+// overflows only when the product does and tiny results round once into the subnormals.
+inline V scale2n(V p, V n) {
+  const VI ni = to_int(n);
+  const VI n1 = srai1(ni);
+  return mul(mul(p, pow2i(n1)), pow2i(sub_i(ni, n1)));
+}
+
 #include "kernels/eltwise/vmath_body.h"
 
 }  // namespace vm

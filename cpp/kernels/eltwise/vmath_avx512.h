@@ -63,6 +63,9 @@ inline void store_partial(float* p, V v, int k) {
   _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << k) - 1), v);
 }
 
+// p * 2^n for integral n in [-150, 128], overflowing to inf and underflowing gradually.
+inline V scale2n(V p, V n) { return _mm512_scalef_ps(p, n); }
+
 #include "kernels/eltwise/vmath_body.h"
 
 }  // namespace vm

@@ -6,10 +6,11 @@
 // ulp); overflow, underflow, +-inf and NaN behave like the C library's float functions.
 
 // exp(x): x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, ln2 split in two), exp(r) by its Taylor
-// polynomial to degree 7 (truncation 7e-9 relative), times 2^n applied in two halves so that
-// n = 128 (exp(88.5)) and gradual underflow (x < -87.3) come out right.
+// polynomial to degree 7 (truncation 7e-9 relative), times 2^n by scale2n, which gets n = 128
+// (exp(88.5)) and gradual underflow (x < -87.3) right. The clamp keeps NaN (the constant is
+// the first operand, the one min/max drop), so NaN flows through to the result.
 inline V exp(V x) {
-  const V xc = min(max(x, set1(-104.0f)), set1(89.0f));  // outside: 0 or inf anyway
+  const V xc = min(set1(89.0f), max(set1(-104.0f), x));  // outside: 0 or inf anyway
   const V n = round_nearest(mul(xc, set1(1.44269504088896341f)));
   V r = fnma(n, set1(0.693359375f), xc);  // ln2_hi has 9 bits: n*ln2_hi is exact
   r = fnma(n, set1(-2.12194440e-4f), r);
@@ -21,11 +22,7 @@ inline V exp(V x) {
   p = fma(p, r, set1(0.5f));
   p = fma(p, r, set1(1.0f));
   p = fma(p, r, set1(1.0f));
-  const VI ni = to_int(n);
-  const VI n1 = srai1(ni);  // n = n1 + n2, each half within the normal exponent range
-  const VI n2 = sub_i(ni, n1);
-  p = mul(mul(p, pow2i(n1)), pow2i(n2));
-  return select(isnan(x), add(x, x), p);
+  return scale2n(p, n);
 }
 
 // expm1(x): the Taylor polynomial where |x| < ln2/2 (no cancellation near 0), exp(x) - 1
@@ -42,6 +39,27 @@ inline V expm1(V x) {
   p = fma(mul(p, x), x, x);
   const V big = sub(exp(x), set1(1.0f));
   return select(lt(abs(x), set1(0.3465f)), p, big);
+}
+
+// expm1(x) for x <= 0 (elu, selu, tanh): x = n ln2 + r, expm1(x) = 2^n expm1(r) + (2^n - 1)
+// with expm1(r) by its Taylor polynomial to degree 9, one fma at the end; no branches, and
+// relative accuracy near 0 (n = 0) as well as at -1 (x < -17). Positive x are clamped to 0.
+inline V expm1_neg(V x) {
+  const V xc = min(set1(0.0f), max(set1(-30.0f), x));  // NaN stays NaN
+  const V n = round_nearest(mul(xc, set1(1.44269504088896341f)));
+  V r = fnma(n, set1(0.693359375f), xc);
+  r = fnma(n, set1(-2.12194440e-4f), r);
+  V p = set1(1.0f / 362880);
+  p = fma(p, r, set1(1.0f / 40320));
+  p = fma(p, r, set1(1.0f / 5040));
+  p = fma(p, r, set1(1.0f / 720));
+  p = fma(p, r, set1(1.0f / 120));
+  p = fma(p, r, set1(1.0f / 24));
+  p = fma(p, r, set1(1.0f / 6));
+  p = fma(p, r, set1(0.5f));
+  const V q = fma(mul(r, r), p, r);  // expm1(r)
+  const V s = pow2i(to_int(n));      // 2^n, n in [-44, 0]: normal
+  return fma(s, q, sub(s, set1(1.0f)));
 }
 
 // log(x): x = 2^e m with m in [sqrt(1/2), sqrt(2)), log(m) = 2 atanh(s), s = (m-1)/(m+1),
@@ -88,7 +106,7 @@ inline V log1p_pos(V w) {
 // (tanh x = x) to saturation, and never inf/inf.
 inline V tanh(V x) {
   const V a = abs(x);
-  const V em = expm1(mul(a, set1(-2.0f)));
+  const V em = expm1_neg(mul(a, set1(-2.0f)));
   const V t = div(neg(em), add(em, set1(2.0f)));
   return copysign(t, x);
 }
