@@ -56,8 +56,9 @@ ClassDims class_dims(const std::string& op, const Tensor& x, const Tensor& targe
     throw ValueError(cat(op, ": input must be (N, C) or (N, C, d1, ...), got a 0-d array"));
   ClassDims d{1, 0, 1, {}};
   Shape expect;
-  if (x.ndim() == 1) {
+  if (x.ndim() == 1) {  // unbatched: one label, as a 0-d or a (1) array
     d.C = x.dim(0);
+    if (target.ndim() <= 1 && target.numel() == 1) expect = target.shape();
   } else {
     d.N = x.dim(0);
     d.C = x.dim(1);

@@ -10,7 +10,7 @@ struct NormSpanFns {
   float (*sum)(const float* x, int64_t n);
   float (*sq_dev)(const float* x, int64_t n, float mean);  // sum of (x - mean)^2
   void (*scale_shift)(const float* x, float* y, int64_t n, float a, float b);  // y = a*x + b
-  // y = (x - mean) * invstd * w + b, with w and b optional (nullptr)
+  // y = (x - mean) * invstd * w + b, w and b optional (nullptr); x - mean first: no cancellation
   void (*normalize)(const float* x, float* y, int64_t n, float mean, float invstd, const float* w,
                     const float* b);
 };

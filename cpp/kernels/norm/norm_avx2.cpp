@@ -73,11 +73,11 @@ void scale_shift_avx2(const float* x, float* y, int64_t n, float a, float b) {
 // x, y are (n); w, b are (n) or nullptr
 void normalize_avx2(const float* x, float* y, int64_t n, float mean, float invstd, const float* w,
                     const float* b) {
-  const __m256 vi = _mm256_set1_ps(invstd), vs = _mm256_set1_ps(-mean * invstd);
+  const __m256 vi = _mm256_set1_ps(invstd), vm = _mm256_set1_ps(mean);
   const __m256 one = _mm256_set1_ps(1.f), zero = _mm256_setzero_ps();
   for (int64_t k = 0; k < n; k += 8) {
     const __m256i t = tail_mask(n - k);
-    const __m256 v = _mm256_fmadd_ps(_mm256_maskload_ps(x + k, t), vi, vs);
+    const __m256 v = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + k, t), vm), vi);
     const __m256 vw = w ? _mm256_maskload_ps(w + k, t) : one;
     const __m256 vb = b ? _mm256_maskload_ps(b + k, t) : zero;
     _mm256_maskstore_ps(y + k, t, _mm256_fmadd_ps(v, vw, vb));

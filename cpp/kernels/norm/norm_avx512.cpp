@@ -64,11 +64,11 @@ void scale_shift_avx512(const float* x, float* y, int64_t n, float a, float b) {
 // x, y are (n); w, b are (n) or nullptr
 void normalize_avx512(const float* x, float* y, int64_t n, float mean, float invstd,
                       const float* w, const float* b) {
-  const __m512 vi = _mm512_set1_ps(invstd), vs = _mm512_set1_ps(-mean * invstd);
+  const __m512 vi = _mm512_set1_ps(invstd), vm = _mm512_set1_ps(mean);
   const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
   for (int64_t k = 0; k < n; k += 16) {
     const __mmask16 t = tail_mask(n - k);
-    __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(t, x + k), vi, vs);
+    const __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(t, x + k), vm), vi);
     const __m512 vw = w ? _mm512_maskz_loadu_ps(t, w + k) : one;
     const __m512 vb = b ? _mm512_maskz_loadu_ps(t, b + k) : zero;
     _mm512_mask_storeu_ps(y + k, t, _mm512_fmadd_ps(v, vw, vb));

@@ -33,8 +33,7 @@ void scale_shift_portable(const float* x, float* y, int64_t n, float a, float b)
 // x, y are (n); w, b are (n) or nullptr
 void normalize_portable(const float* x, float* y, int64_t n, float mean, float invstd,
                         const float* w, const float* b) {
-  const float shift = -mean * invstd;
-  for (int64_t k = 0; k < n; ++k) y[k] = x[k] * invstd + shift;
+  for (int64_t k = 0; k < n; ++k) y[k] = (x[k] - mean) * invstd;
   if (w)
     for (int64_t k = 0; k < n; ++k) y[k] *= w[k];
   if (b)
