@@ -125,13 +125,6 @@ std::vector<Tensor> class_loss_backward_typed(const std::string& op, const Tenso
   check_same_dtype(op.c_str(), {{"input", &x}, {"grad_output", &dy}});
   check_grad_output(op, dy, r, d.loss_shape);
   const T* w = weight.defined() ? weight.data<T>() : nullptr;
-  Tensor logp_holder;
-  const T* logp = x.data<T>();
-  if (from_logits) {
-    logp_holder = Tensor::empty(x.shape(), dtype_of<T>(), op);
-    kernels::softmax<T>(x.data<T>(), logp_holder.data<T>(), d.N, d.C, d.S, true);
-    logp = logp_holder.data<T>();
-  }
   T g = r == Reduction::none ? T(0) : dy.data<T>()[0];
   if (r == Reduction::mean) {  // the mean's denominator: sum of weight[target], ignored excluded
     const int64_t* t = target.data<int64_t>();
@@ -140,10 +133,13 @@ std::vector<Tensor> class_loss_backward_typed(const std::string& op, const Tenso
       if (t[i] != ignore) den += w ? static_cast<double>(w[t[i]]) : 1.0;
     g = static_cast<T>(g / den);
   }
+  // From logits, dx starts as softmax(x) and the kernel turns it into the gradient in place.
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
-  kernels::nll_backward_ref<T>(logp, target.data<int64_t>(), w, d.N, d.C, d.S, ignore,
-                               T(smoothing), r == Reduction::none ? dy.data<T>() : &g,
-                               r == Reduction::none ? 1 : 0, from_logits, dx.data<T>());
+  if (from_logits) kernels::softmax<T>(x.data<T>(), dx.data<T>(), d.N, d.C, d.S, false);
+  kernels::nll_backward_ref<T>(from_logits ? dx.data<T>() : nullptr, target.data<int64_t>(), w,
+                               d.N, d.C, d.S, ignore, T(smoothing),
+                               r == Reduction::none ? dy.data<T>() : &g,
+                               r == Reduction::none ? 1 : 0, dx.data<T>());
   return {dx, Tensor()};
 }
 

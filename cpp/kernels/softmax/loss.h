@@ -13,13 +13,14 @@ template <class T>
 void nll_forward_ref(const T* logp, const int64_t* target, const T* weight, int64_t N, int64_t C,
                      int64_t S, int64_t ignore_index, T smoothing, T* loss, T* wsum);
 
-// Gradient of sum_i g[i] * loss[i] w.r.t. logp, or w.r.t. the logits when from_logits (then
-// logp must be log_softmax(logits) and dx = dlogp - softmax * sum_c dlogp). g holds one value
-// per position (g_stride 1) or a single value (g_stride 0). dx is (N, C, S).
+// Gradient of sum_i g[i] * loss[i] w.r.t. logp, or w.r.t. the logits when prob is given
+// (prob = softmax(logits), then dx = dlogp - prob * sum_c dlogp; prob may alias dx, which is
+// how cross entropy calls it). g holds one value per position (g_stride 1) or a single value
+// (g_stride 0). prob, dx are (N, C, S).
 template <class T>
-void nll_backward_ref(const T* logp, const int64_t* target, const T* weight, int64_t N, int64_t C,
+void nll_backward_ref(const T* prob, const int64_t* target, const T* weight, int64_t N, int64_t C,
                       int64_t S, int64_t ignore_index, T smoothing, const T* g, int64_t g_stride,
-                      bool from_logits, T* dx);
+                      T* dx);
 
 enum class PointLoss { mse, bce, bce_logits };
 

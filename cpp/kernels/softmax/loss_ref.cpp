@@ -31,11 +31,15 @@ void nll_forward_ref(const T* logp, const int64_t* target, const T* weight, int6
     }
 }
 
-// logp, dx are (N, C, S); target is (N, S); g is (N, S) or a scalar (g_stride 0)
+// prob, dx are (N, C, S) (prob nullable, may alias dx); target is (N, S); g is (N, S) or a
+// scalar (g_stride 0)
 template <class T>
-void nll_backward_ref(const T* logp, const int64_t* target, const T* weight, int64_t N, int64_t C,
+void nll_backward_ref(const T* prob, const int64_t* target, const T* weight, int64_t N, int64_t C,
                       int64_t S, int64_t ignore_index, T smoothing, const T* g, int64_t g_stride,
-                      bool from_logits, T* dx) {
+                      T* dx) {
+  T wall = 0;  // sum_c weight[c], for the smoothing term
+  for (int64_t c = 0; c < C; ++c) wall += weight ? weight[c] : T(1);
+  const T ks = smoothing / static_cast<T>(C);
 #pragma omp parallel for collapse(2) if (N * C * S > (1 << 15))
   for (int64_t n = 0; n < N; ++n)
     for (int64_t s = 0; s < S; ++s) {
@@ -45,19 +49,20 @@ void nll_backward_ref(const T* logp, const int64_t* target, const T* weight, int
         for (int64_t c = 0; c < C; ++c) d[c * S] = T(0);
         continue;
       }
-      const T gi = g[i * g_stride], ks = smoothing / static_cast<T>(C);
-      T total = 0;  // sum_c dlogp[c]
-      for (int64_t c = 0; c < C; ++c) {
-        const T wc = weight ? weight[c] : T(1);
-        T v = -ks * wc;
-        if (c == t) v -= (T(1) - smoothing) * wc;
-        d[c * S] = gi * v;
-        total += gi * v;
+      const T gi = g[i * g_stride], wt = weight ? weight[t] : T(1);
+      // dlogp[c] = -gi * (ks * w[c] + (1 - eps) * w[t] * [c == t]); total = sum_c dlogp[c]
+      const T total = -gi * (ks * wall + (T(1) - smoothing) * wt);
+      const T* p = prob ? prob + n * C * S + s : nullptr;
+      if (!p && !weight) {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = -gi * ks;
+      } else if (!p) {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = -gi * ks * weight[c];
+      } else if (!weight) {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = -p[c * S] * total - gi * ks;
+      } else {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = -p[c * S] * total - gi * ks * weight[c];
       }
-      if (from_logits) {
-        const T* lp = logp + n * C * S + s;
-        for (int64_t c = 0; c < C; ++c) d[c * S] -= std::exp(lp[c * S]) * total;
-      }
+      d[t * S] -= gi * (T(1) - smoothing) * wt;
     }
 }
 
@@ -117,7 +122,7 @@ void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, int64_t n, 
   template void nll_forward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t,       \
                                    int64_t, int64_t, T, T*, T*);                                \
   template void nll_backward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t,      \
-                                    int64_t, int64_t, T, const T*, int64_t, bool, T*);          \
+                                    int64_t, int64_t, T, const T*, int64_t, T*);                \
   template void point_loss_ref<T>(PointLoss, const T*, const T*, int64_t, T*);                 \
   template void point_loss_backward_ref<T>(PointLoss, const T*, const T*, int64_t, const T*,   \
                                            int64_t, T, T*, T*);
