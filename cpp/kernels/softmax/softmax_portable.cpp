@@ -50,7 +50,8 @@ void softmax_row_f32_portable(const float* x, float* y, int64_t n, bool log) {
     acc[0] += e;
     if (!log) y[k] = e;
   }
-  const float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  const float sum =
+      ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
   if (log) {
     const float ls = std::log(sum);
     for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - mx) - ls;

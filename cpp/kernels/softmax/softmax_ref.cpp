@@ -26,7 +26,8 @@ void softmax_ref(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool
         if (!log) yr[k * inner] = e;
       }
       if (log) {
-        const T ls = std::log(sum);  // (x - max) - log(sum), not x - (max + log(sum)): keeps precision at large x
+        // (x - max) - log(sum), not x - (max + log(sum)): keeps the precision at large x
+        const T ls = std::log(sum);
         for (int64_t k = 0; k < n; ++k) yr[k * inner] = (xr[k * inner] - m) - ls;
       } else {
         const T inv = T(1) / sum;
