@@ -1,0 +1,109 @@
+"""Norm family benchmarks: softmax, cross entropy fwd+bwd, batch norm (training), layer norm.
+
+nbytes is the least traffic a call needs (inputs read once, outputs written once), so GB/s is
+comparable to DRAM/L2 bandwidth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from harness import Case
+
+import pygraph as pg
+
+ops = pg.ops
+
+
+def _torch():
+    try:
+        import torch
+
+        return torch
+    except ImportError:
+        return None
+
+
+def _np_softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_case(shape, rng) -> Case:
+    x = rng.standard_normal(shape).astype(np.float32)
+    impls = {"pygraph": lambda: ops.softmax(x), "numpy": lambda: _np_softmax(x)}
+    torch = _torch()
+    if torch:
+        tx = torch.from_numpy(x)
+        impls["torch"] = lambda: torch.softmax(tx, -1)
+    return Case(f"softmax {shape} fwd", impls, nbytes=2 * x.nbytes)
+
+
+def cross_entropy_case(shape, rng) -> Case:
+    x = rng.standard_normal(shape).astype(np.float32)
+    t = rng.integers(0, shape[1], shape[0])
+    one = np.float32(1.0)
+
+    def ours():
+        ops.cross_entropy(x, t)
+        return ops.cross_entropy_backward(one, x, t)
+
+    impls = {"pygraph": ours}
+    torch = _torch()
+    if torch:
+        tt = torch.from_numpy(t)
+
+        def theirs():
+            tx = torch.from_numpy(x).requires_grad_()
+            torch.nn.functional.cross_entropy(tx, tt).backward()
+            return tx.grad
+
+        impls["torch"] = theirs
+    # forward reads x; backward reads x and writes grad_input
+    return Case(f"cross_entropy {shape} fwd+bwd", impls, nbytes=3 * x.nbytes)
+
+
+def batch_norm_case(shape, rng) -> Case:
+    C = shape[1]
+    x = rng.standard_normal(shape).astype(np.float32)
+    w, b = np.ones(C, np.float32), np.zeros(C, np.float32)
+    rm, rv = np.zeros(C, np.float32), np.ones(C, np.float32)
+    impls = {"pygraph": lambda: ops.batch_norm(x, rm, rv, w, b, training=True)}
+    torch = _torch()
+    if torch:
+        tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+        trm, trv = torch.zeros(C), torch.ones(C)
+        impls["torch"] = lambda: torch.nn.functional.batch_norm(
+            tx, trm, trv, tw, tb, training=True
+        )
+    return Case(f"batch_norm {shape} train fwd", impls, nbytes=2 * x.nbytes)
+
+
+def layer_norm_case(shape, rng) -> Case:
+    D = shape[-1]
+    x = rng.standard_normal(shape).astype(np.float32)
+    w, b = np.ones(D, np.float32), np.zeros(D, np.float32)
+
+    def np_ln():
+        m = x.mean(-1, keepdims=True)
+        return (x - m) / np.sqrt(x.var(-1, keepdims=True) + 1e-5) * w + b
+
+    impls = {"pygraph": lambda: ops.layer_norm(x, D, w, b), "numpy": np_ln}
+    torch = _torch()
+    if torch:
+        tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+        impls["torch"] = lambda: torch.nn.functional.layer_norm(tx, (D,), tw, tb)
+    return Case(f"layer_norm {shape} fwd", impls, nbytes=2 * x.nbytes)
+
+
+def cases(quick: bool) -> list[Case]:
+    rng = np.random.default_rng(0)
+    out = [
+        softmax_case((64, 1000), rng),
+        softmax_case((8 * 12 * 197, 197), rng),
+        cross_entropy_case((64, 1000), rng),
+        batch_norm_case((8, 64, 56, 56), rng),
+        layer_norm_case((8 * 197, 768), rng),
+    ]
+    if not quick:  # the ViT attention softmax at one head's batch, and a small BN layer
+        out += [softmax_case((12 * 197, 197), rng), batch_norm_case((64, 16, 28, 28), rng)]
+    return out

@@ -1,0 +1,133 @@
+// Reference loss kernels in T; both dtypes run them (losses are cheap next to their softmax).
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/softmax/loss.h"
+
+namespace pg::kernels {
+
+// logp is (N, C, S); target, loss, wsum are (N, S); weight is (C)
+template <class T>
+void nll_forward_ref(const T* logp, const int64_t* target, const T* weight, int64_t N, int64_t C,
+                     int64_t S, int64_t ignore_index, T smoothing, T* loss, T* wsum) {
+#pragma omp parallel for collapse(2) if (N * C * S > (1 << 15))
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t i = n * S + s, t = target[i];
+      const T* lp = logp + n * C * S + s;
+      if (t == ignore_index) {
+        loss[i] = wsum[i] = T(0);
+        continue;
+      }
+      const T wt = weight ? weight[t] : T(1);
+      T l = -(T(1) - smoothing) * wt * lp[t * S];
+      if (smoothing != T(0)) {
+        T sm = 0;
+        for (int64_t c = 0; c < C; ++c) sm -= (weight ? weight[c] : T(1)) * lp[c * S];
+        l += smoothing / static_cast<T>(C) * sm;
+      }
+      loss[i] = l;
+      wsum[i] = wt;
+    }
+}
+
+// prob, dx are (N, C, S) (prob nullable, may alias dx); target is (N, S); g is (N, S) or a
+// scalar (g_stride 0)
+template <class T>
+void nll_backward_ref(const T* prob, const int64_t* target, const T* weight, int64_t N, int64_t C,
+                      int64_t S, int64_t ignore_index, T smoothing, const T* g, int64_t g_stride,
+                      T* dx) {
+  T wall = 0;  // sum_c weight[c], for the smoothing term
+  for (int64_t c = 0; c < C; ++c) wall += weight ? weight[c] : T(1);
+  const T ks = smoothing / static_cast<T>(C);
+#pragma omp parallel for collapse(2) if (N * C * S > (1 << 15))
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t i = n * S + s, t = target[i];
+      T* d = dx + n * C * S + s;
+      if (t == ignore_index) {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = T(0);
+        continue;
+      }
+      const T gi = g[i * g_stride], wt = weight ? weight[t] : T(1);
+      // dlogp[c] = -gi * (ks * w[c] + (1 - eps) * w[t] * [c == t]); total = sum_c dlogp[c]
+      const T total = -gi * (ks * wall + (T(1) - smoothing) * wt);
+      const T* p = prob ? prob + n * C * S + s : nullptr;
+      if (!p && !weight) {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = -gi * ks;
+      } else if (!p) {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = -gi * ks * weight[c];
+      } else if (!weight) {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = -p[c * S] * total - gi * ks;
+      } else {
+        for (int64_t c = 0; c < C; ++c) d[c * S] = -p[c * S] * total - gi * ks * weight[c];
+      }
+      d[t * S] -= gi * (T(1) - smoothing) * wt;
+    }
+}
+
+namespace {
+template <class T>
+T clamped_log(T v) {
+  return std::max(std::log(v), T(-100));
+}
+}  // namespace
+
+// x, t, loss are (n)
+template <class T>
+void point_loss_ref(PointLoss kind, const T* x, const T* t, int64_t n, T* loss) {
+#pragma omp parallel for if (n > (1 << 15))
+  for (int64_t i = 0; i < n; ++i) {
+    const T xi = x[i], ti = t[i];
+    switch (kind) {
+      case PointLoss::mse: loss[i] = (xi - ti) * (xi - ti); break;
+      case PointLoss::bce:
+        loss[i] = -(ti * clamped_log(xi) + (T(1) - ti) * clamped_log(T(1) - xi));
+        break;
+      case PointLoss::bce_logits:
+        loss[i] = std::max(xi, T(0)) - xi * ti + std::log1p(std::exp(-std::abs(xi)));
+        break;
+    }
+  }
+}
+
+// x, t, dx, dt are (n); g is (n) or a scalar (g_stride 0)
+template <class T>
+void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, int64_t n, const T* g,
+                             int64_t g_stride, T scale, T* dx, T* dt) {
+#pragma omp parallel for if (n > (1 << 15))
+  for (int64_t i = 0; i < n; ++i) {
+    const T xi = x[i], ti = t[i], k = scale * g[i * g_stride];
+    T gx = 0, gt = 0;
+    switch (kind) {
+      case PointLoss::mse:
+        gx = T(2) * (xi - ti) * k;
+        gt = -gx;
+        break;
+      case PointLoss::bce:  // torch's guard: the denominator is at least 1e-12
+        gx = k * (xi - ti) / std::max((T(1) - xi) * xi, T(1e-12));
+        gt = -k * (clamped_log(xi) - clamped_log(T(1) - xi));
+        break;
+      case PointLoss::bce_logits:
+        gx = k * (T(1) / (T(1) + std::exp(-xi)) - ti);
+        gt = -k * xi;
+        break;
+    }
+    if (dx) dx[i] = gx;
+    if (dt) dt[i] = gt;
+  }
+}
+
+#define PG_INSTANTIATE(T)                                                                       \
+  template void nll_forward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t,       \
+                                   int64_t, int64_t, T, T*, T*);                                \
+  template void nll_backward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t,      \
+                                    int64_t, int64_t, T, const T*, int64_t, T*);                \
+  template void point_loss_ref<T>(PointLoss, const T*, const T*, int64_t, T*);                 \
+  template void point_loss_backward_ref<T>(PointLoss, const T*, const T*, int64_t, const T*,   \
+                                           int64_t, T, T*, T*);
+PG_INSTANTIATE(float)
+PG_INSTANTIATE(double)
+#undef PG_INSTANTIATE
+
+}  // namespace pg::kernels

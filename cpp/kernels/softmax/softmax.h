@@ -1,0 +1,33 @@
+// Softmax and log-softmax over one axis of a tensor seen as (outer, n, inner), and their
+// backward. Numerically stable: the row maximum is subtracted before exp. No allocation.
+#pragma once
+#include <cstdint>
+
+namespace pg::kernels {
+
+// x, y are (outer, n, inner); y = softmax (or log_softmax when `log`) of x over n.
+template <class T>
+void softmax_ref(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log);
+
+// The fast path: SIMD rows when inner == 1 (the last axis), otherwise the reference loops.
+void softmax_f32(const float* x, float* y, int64_t outer, int64_t n, int64_t inner, bool log);
+
+// Typed front door: float -> softmax_f32, double -> softmax_ref<double>.
+template <class T>
+void softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log);
+
+// dy, y, dx are (outer, n, inner); y is the forward output (softmax or log_softmax).
+// softmax: dx = y * (dy - sum(dy * y)); log_softmax: dx = dy - exp(y) * sum(dy).
+template <class T>
+void softmax_backward_ref(const T* dy, const T* y, T* dx, int64_t outer, int64_t n, int64_t inner,
+                          bool log);
+
+// One row of n contiguous floats: the SIMD variants' entry point.
+using SoftmaxRowFn = void (*)(const float* x, float* y, int64_t n, bool log);
+void softmax_row_f32_portable(const float* x, float* y, int64_t n, bool log);
+#ifdef PYGRAPH_SIMD
+void softmax_row_f32_avx2(const float* x, float* y, int64_t n, bool log);
+void softmax_row_f32_avx512(const float* x, float* y, int64_t n, bool log);
+#endif
+
+}  // namespace pg::kernels
