@@ -123,6 +123,23 @@ void permute(const void* x, void* y, size_t elem, const std::vector<int64_t>& sh
   for (int i = 0; i < n; ++i) sy[q[i]] = syo[i];
 
   const int last = n - 1, q_last = q[n - 1];  // input axis that becomes the output's last
+  if (q_last == last) {  // the innermost axis stays innermost: move whole rows
+    std::vector<int64_t> bd(mdims.begin(), mdims.end() - 1), bsx(sx.begin(), sx.end() - 1),
+        bsy(sy.begin(), sy.end() - 1);
+    int64_t rows = 1;
+    for (int64_t d : bd) rows *= d;
+    const int64_t row_bytes = mdims[last] * static_cast<int64_t>(elem);
+    const char* xs = static_cast<const char*>(x);
+    char* ys = static_cast<char*>(y);
+#pragma omp parallel for if (numel * static_cast<int64_t>(elem) > kParallelBytes)
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t ox, oy;
+      batch_offsets(r, bd, bsx, bsy, ox, oy);
+      std::memcpy(ys + oy * static_cast<int64_t>(elem), xs + ox * static_cast<int64_t>(elem),
+                  row_bytes);
+    }
+    return;
+  }
   // Batch over every input axis except the plane's two (q_last and last).
   std::vector<int64_t> bd, bsx, bsy;
   for (int a = 0; a < n; ++a)
