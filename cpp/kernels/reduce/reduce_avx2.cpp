@@ -51,32 +51,37 @@ double sum_row(const float* x, int64_t n) {
   return hsum(_mm256_add_pd(d0, d1));
 }
 
-// x is (R, ld), y is (width,)
+// x is (R, ld), y is (width,), width <= kReduceColTile. Rows are swept in order (streaming
+// reads) into float accumulators in L1, flushed to double every kColBlock rows.
 void sum_cols(const float* x, int64_t R, int64_t ld, int64_t width, double scale, float* y) {
+  alignas(32) float facc[kReduceColTile];
+  alignas(32) double dacc[kReduceColTile];
+  const int64_t W = (width + 7) & ~int64_t(7);
+  const __m256i mt = tail_mask(width - (W - 8));
+  for (int64_t c = 0; c < W; c += 4) _mm256_store_pd(dacc + c, _mm256_setzero_pd());
+  for (int64_t r0 = 0; r0 < R; r0 += kColBlock) {
+    const int64_t r1 = imin(R, r0 + kColBlock);
+    for (int64_t c = 0; c < W; c += 8) _mm256_store_ps(facc + c, _mm256_setzero_ps());
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* p = x + r * ld;
+      int64_t c = 0;
+      for (; c + 8 < W; c += 8)
+        _mm256_store_ps(facc + c, _mm256_add_ps(_mm256_load_ps(facc + c), _mm256_loadu_ps(p + c)));
+      _mm256_store_ps(facc + c,
+                      _mm256_add_ps(_mm256_load_ps(facc + c), _mm256_maskload_ps(p + c, mt)));
+    }
+    for (int64_t c = 0; c < W; c += 8) {
+      const __m256 a = _mm256_load_ps(facc + c);
+      _mm256_store_pd(dacc + c, _mm256_add_pd(_mm256_load_pd(dacc + c), widen_lo(a)));
+      _mm256_store_pd(dacc + c + 4, _mm256_add_pd(_mm256_load_pd(dacc + c + 4), widen_hi(a)));
+    }
+  }
   const __m256d vs = _mm256_set1_pd(scale);
-  for (int64_t c = 0; c < width; c += 32) {
-    __m256i m[4];
-    for (int k = 0; k < 4; ++k) m[k] = tail_mask(width - c - 8 * k);
-    __m256d d[8];
-    for (auto& v : d) v = _mm256_setzero_pd();
-    for (int64_t r0 = 0; r0 < R; r0 += kColBlock) {
-      const int64_t r1 = imin(R, r0 + kColBlock);
-      __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
-                     _mm256_setzero_ps()};
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* p = x + r * ld + c;
-        for (int k = 0; k < 4; ++k) a[k] = _mm256_add_ps(a[k], _mm256_maskload_ps(p + 8 * k, m[k]));
-      }
-      for (int k = 0; k < 4; ++k) {
-        d[2 * k] = _mm256_add_pd(d[2 * k], widen_lo(a[k]));
-        d[2 * k + 1] = _mm256_add_pd(d[2 * k + 1], widen_hi(a[k]));
-      }
-    }
-    for (int k = 0; k < 4; ++k) {
-      const __m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(d[2 * k], vs));
-      const __m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(d[2 * k + 1], vs));
-      _mm256_maskstore_ps(y + c + 8 * k, m[k], _mm256_set_m128(hi, lo));
-    }
+  const __m256i all = tail_mask(8);
+  for (int64_t c = 0; c < W; c += 8) {
+    const __m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_load_pd(dacc + c), vs));
+    const __m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_load_pd(dacc + c + 4), vs));
+    _mm256_maskstore_ps(y + c, c + 8 < W ? all : mt, _mm256_set_m128(hi, lo));
   }
 }
 
@@ -109,29 +114,30 @@ float mm_row(const float* x, int64_t n) {
   return m;
 }
 
-// x is (R, ld), y is (width,)
+// x is (R, ld), y is (width,), width <= kReduceColTile; rows swept in order.
 template <bool kMin>
 void mm_cols(const float* x, int64_t R, int64_t ld, int64_t width, float* y) {
-  const __m256 qnan = _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN());
-  for (int64_t c = 0; c < width; c += 32) {
-    __m256i m[4];
-    __m256 a[4], nan[4];
-    for (int k = 0; k < 4; ++k) {
-      m[k] = tail_mask(width - c - 8 * k);
-      a[k] = _mm256_maskload_ps(x + c + 8 * k, m[k]);
-      nan[k] = isnan(a[k]);
-    }
-    for (int64_t r = 1; r < R; ++r) {
-      const float* p = x + r * ld + c;
-      for (int k = 0; k < 4; ++k) {
-        const __m256 v = _mm256_maskload_ps(p + 8 * k, m[k]);
-        nan[k] = _mm256_or_ps(nan[k], isnan(v));
-        a[k] = pick<kMin>(a[k], v);
-      }
-    }
-    for (int k = 0; k < 4; ++k)
-      _mm256_maskstore_ps(y + c + 8 * k, m[k], _mm256_blendv_ps(a[k], qnan, nan[k]));
+  alignas(32) float acc[kReduceColTile];
+  alignas(32) float nan[kReduceColTile];
+  const int64_t W = (width + 7) & ~int64_t(7);
+  const __m256i mt = tail_mask(width - (W - 8)), all = tail_mask(8);
+  for (int64_t c = 0; c < W; c += 8) {
+    const __m256 v = _mm256_maskload_ps(x + c, c + 8 < W ? all : mt);
+    _mm256_store_ps(acc + c, v);
+    _mm256_store_ps(nan + c, isnan(v));
   }
+  for (int64_t r = 1; r < R; ++r) {
+    const float* p = x + r * ld;
+    for (int64_t c = 0; c < W; c += 8) {
+      const __m256 v = _mm256_maskload_ps(p + c, c + 8 < W ? all : mt);
+      _mm256_store_ps(nan + c, _mm256_or_ps(_mm256_load_ps(nan + c), isnan(v)));
+      _mm256_store_ps(acc + c, pick<kMin>(_mm256_load_ps(acc + c), v));
+    }
+  }
+  const __m256 qnan = _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN());
+  for (int64_t c = 0; c < W; c += 8)
+    _mm256_maskstore_ps(y + c, c + 8 < W ? all : mt,
+                        _mm256_blendv_ps(_mm256_load_ps(acc + c), qnan, _mm256_load_ps(nan + c)));
 }
 
 }  // namespace

@@ -47,35 +47,38 @@ double sum_row(const float* x, int64_t n) {
   return _mm512_reduce_add_pd(_mm512_add_pd(d0, d1));
 }
 
-// x is (R, ld), y is (width,)
+// x is (R, ld), y is (width,), width <= kReduceColTile. Rows are swept in order (streaming
+// reads) into float accumulators in L1, flushed to double every kColBlock rows.
 void sum_cols(const float* x, int64_t R, int64_t ld, int64_t width, double scale, float* y) {
+  alignas(64) float facc[kReduceColTile];
+  alignas(64) double dacc[kReduceColTile];
+  const int64_t W = (width + 15) & ~int64_t(15);
+  const __mmask16 mt = tail_mask(width - (W - 16));
+  for (int64_t c = 0; c < W; c += 8) _mm512_store_pd(dacc + c, _mm512_setzero_pd());
+  for (int64_t r0 = 0; r0 < R; r0 += kColBlock) {
+    const int64_t r1 = imin(R, r0 + kColBlock);
+    for (int64_t c = 0; c < W; c += 16) _mm512_store_ps(facc + c, _mm512_setzero_ps());
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* p = x + r * ld;
+      int64_t c = 0;
+      for (; c + 16 < W; c += 16)
+        _mm512_store_ps(facc + c, _mm512_add_ps(_mm512_load_ps(facc + c), _mm512_loadu_ps(p + c)));
+      _mm512_store_ps(facc + c,
+                      _mm512_add_ps(_mm512_load_ps(facc + c), _mm512_maskz_loadu_ps(mt, p + c)));
+    }
+    for (int64_t c = 0; c < W; c += 16) {
+      const __m512 a = _mm512_load_ps(facc + c);
+      _mm512_store_pd(dacc + c, _mm512_add_pd(_mm512_load_pd(dacc + c), widen_lo(a)));
+      _mm512_store_pd(dacc + c + 8, _mm512_add_pd(_mm512_load_pd(dacc + c + 8), widen_hi(a)));
+    }
+  }
   const __m512d vs = _mm512_set1_pd(scale);
-  for (int64_t c = 0; c < width; c += 64) {
-    __mmask16 m[4];
-    for (int k = 0; k < 4; ++k) m[k] = tail_mask(width - c - 16 * k);
-    __m512d d[8];
-    for (auto& v : d) v = _mm512_setzero_pd();
-    for (int64_t r0 = 0; r0 < R; r0 += kColBlock) {
-      const int64_t r1 = imin(R, r0 + kColBlock);
-      __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                     _mm512_setzero_ps()};
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* p = x + r * ld + c;
-        for (int k = 0; k < 4; ++k)
-          a[k] = _mm512_add_ps(a[k], _mm512_maskz_loadu_ps(m[k], p + 16 * k));
-      }
-      for (int k = 0; k < 4; ++k) {
-        d[2 * k] = _mm512_add_pd(d[2 * k], widen_lo(a[k]));
-        d[2 * k + 1] = _mm512_add_pd(d[2 * k + 1], widen_hi(a[k]));
-      }
-    }
-    for (int k = 0; k < 4; ++k) {
-      const __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(d[2 * k], vs));
-      const __m256 hi = _mm512_cvtpd_ps(_mm512_mul_pd(d[2 * k + 1], vs));
-      const __m512 v = _mm512_castpd_ps(
-          _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
-      _mm512_mask_storeu_ps(y + c + 16 * k, m[k], v);
-    }
+  for (int64_t c = 0; c < W; c += 16) {
+    const __m256 lo = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_load_pd(dacc + c), vs));
+    const __m256 hi = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_load_pd(dacc + c + 8), vs));
+    const __m512 v = _mm512_castpd_ps(
+        _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
+    _mm512_mask_storeu_ps(y + c, c + 16 < W ? __mmask16(0xFFFF) : mt, v);
   }
 }
 
@@ -106,29 +109,30 @@ float mm_row(const float* x, int64_t n) {
   return kMin ? _mm512_reduce_min_ps(v) : _mm512_reduce_max_ps(v);
 }
 
-// x is (R, ld), y is (width,)
+// x is (R, ld), y is (width,), width <= kReduceColTile; rows swept in order.
 template <bool kMin>
 void mm_cols(const float* x, int64_t R, int64_t ld, int64_t width, float* y) {
-  const __m512 qnan = _mm512_set1_ps(std::numeric_limits<float>::quiet_NaN());
-  for (int64_t c = 0; c < width; c += 64) {
-    __mmask16 m[4], nan[4];
-    __m512 a[4];
-    for (int k = 0; k < 4; ++k) {
-      m[k] = tail_mask(width - c - 16 * k);
-      a[k] = _mm512_maskz_loadu_ps(m[k], x + c + 16 * k);
-      nan[k] = isnan(a[k]);
-    }
-    for (int64_t r = 1; r < R; ++r) {
-      const float* p = x + r * ld + c;
-      for (int k = 0; k < 4; ++k) {
-        const __m512 v = _mm512_maskz_loadu_ps(m[k], p + 16 * k);
-        nan[k] |= isnan(v);
-        a[k] = pick<kMin>(a[k], v);
-      }
-    }
-    for (int k = 0; k < 4; ++k)
-      _mm512_mask_storeu_ps(y + c + 16 * k, m[k], _mm512_mask_blend_ps(nan[k], a[k], qnan));
+  alignas(64) float acc[kReduceColTile];
+  __mmask16 nan[kReduceColTile / 16];
+  const int64_t W = (width + 15) & ~int64_t(15);
+  const __mmask16 mt = tail_mask(width - (W - 16));
+  for (int64_t c = 0; c < W; c += 16) {
+    const __m512 v = _mm512_maskz_loadu_ps(c + 16 < W ? __mmask16(0xFFFF) : mt, x + c);
+    _mm512_store_ps(acc + c, v);
+    nan[c / 16] = isnan(v);
   }
+  for (int64_t r = 1; r < R; ++r) {
+    const float* p = x + r * ld;
+    for (int64_t c = 0; c < W; c += 16) {
+      const __m512 v = _mm512_maskz_loadu_ps(c + 16 < W ? __mmask16(0xFFFF) : mt, p + c);
+      nan[c / 16] |= isnan(v);
+      _mm512_store_ps(acc + c, pick<kMin>(_mm512_load_ps(acc + c), v));
+    }
+  }
+  const __m512 qnan = _mm512_set1_ps(std::numeric_limits<float>::quiet_NaN());
+  for (int64_t c = 0; c < W; c += 16)
+    _mm512_mask_storeu_ps(y + c, c + 16 < W ? __mmask16(0xFFFF) : mt,
+                          _mm512_mask_blend_ps(nan[c / 16], _mm512_load_ps(acc + c), qnan));
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ const bool kRegistered = register_table("reduce", kSum) && register_table("reduc
 constexpr int64_t kParallelWork = 1 << 15;  // elements below which threads cost more than they save
 constexpr int64_t kMaxChunks = 256;         // a long row is split into at most this many chunks
 constexpr int64_t kMinChunk = 16384;
-constexpr int64_t kColTile = 256;
+constexpr int64_t kColTile = kReduceColTile;
 constexpr int64_t kManyRows = 8;  // enough rows to keep the threads busy without splitting a row
 
 // The chunking of a long row depends only on its length, so results do not depend on threads.

@@ -10,7 +10,6 @@ namespace {
 
 constexpr int64_t kLanes = 16;
 constexpr int64_t kRowBlock = 1024;  // float adds per lane per block: kRowBlock / kLanes
-constexpr int64_t kColTile = 64;
 constexpr int64_t kColBlock = 128;  // rows summed in float before the double accumulators
 
 // x is (n,)
@@ -29,22 +28,20 @@ double sum_row(const float* x, int64_t n) {
   return total;
 }
 
-// x is (R, ld), y is (width,)
+// x is (R, ld), y is (width,), width <= kReduceColTile; rows swept in order.
 void sum_cols(const float* x, int64_t R, int64_t ld, int64_t width, double scale, float* y) {
-  for (int64_t c = 0; c < width; c += kColTile) {
-    const int64_t w = std::min(kColTile, width - c);
-    double dacc[kColTile] = {};
-    for (int64_t r0 = 0; r0 < R; r0 += kColBlock) {
-      const int64_t r1 = std::min(R, r0 + kColBlock);
-      float acc[kColTile] = {};
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* p = x + r * ld + c;
-        for (int64_t l = 0; l < w; ++l) acc[l] += p[l];
-      }
-      for (int64_t l = 0; l < w; ++l) dacc[l] += acc[l];
+  float acc[kReduceColTile];
+  double dacc[kReduceColTile] = {};
+  for (int64_t r0 = 0; r0 < R; r0 += kColBlock) {
+    const int64_t r1 = std::min(R, r0 + kColBlock);
+    for (int64_t c = 0; c < width; ++c) acc[c] = 0;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* p = x + r * ld;
+      for (int64_t c = 0; c < width; ++c) acc[c] += p[c];
     }
-    for (int64_t l = 0; l < w; ++l) y[c + l] = static_cast<float>(dacc[l] * scale);
+    for (int64_t c = 0; c < width; ++c) dacc[c] += acc[c];
   }
+  for (int64_t c = 0; c < width; ++c) y[c] = static_cast<float>(dacc[c] * scale);
 }
 
 template <bool kMin>
@@ -73,21 +70,18 @@ float mm_row(const float* x, int64_t n) {
   return m;
 }
 
-// x is (R, ld), y is (width,)
+// x is (R, ld), y is (width,), width <= kReduceColTile; rows swept in order.
 template <bool kMin>
 void mm_cols(const float* x, int64_t R, int64_t ld, int64_t width, float* y) {
-  for (int64_t c = 0; c < width; c += kColTile) {
-    const int64_t w = std::min(kColTile, width - c);
-    float acc[kColTile];
-    int nan[kColTile] = {};
-    for (int64_t l = 0; l < w; ++l) acc[l] = x[c + l], nan[l] = x[c + l] != x[c + l];
-    for (int64_t r = 1; r < R; ++r) {
-      const float* p = x + r * ld + c;
-      for (int64_t l = 0; l < w; ++l) nan[l] |= p[l] != p[l], acc[l] = pick<kMin>(acc[l], p[l]);
-    }
-    for (int64_t l = 0; l < w; ++l)
-      y[c + l] = nan[l] ? std::numeric_limits<float>::quiet_NaN() : acc[l];
+  float acc[kReduceColTile];
+  int nan[kReduceColTile];
+  for (int64_t c = 0; c < width; ++c) acc[c] = x[c], nan[c] = x[c] != x[c];
+  for (int64_t r = 1; r < R; ++r) {
+    const float* p = x + r * ld;
+    for (int64_t c = 0; c < width; ++c) nan[c] |= p[c] != p[c], acc[c] = pick<kMin>(acc[c], p[c]);
   }
+  for (int64_t c = 0; c < width; ++c)
+    y[c] = nan[c] ? std::numeric_limits<float>::quiet_NaN() : acc[c];
 }
 
 }  // namespace

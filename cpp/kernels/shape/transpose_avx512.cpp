@@ -2,12 +2,27 @@
 // shuffles); edges fall back to the reference.
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "kernels/shape/shape.h"
 
 namespace pg::kernels {
 namespace {
 
-// x is a 16x16 tile with row stride ldx, y its transpose with row stride ldy
+constexpr int64_t kStreamFloats = int64_t(1) << 20;  // output spans beyond this bypass the cache
+
+template <bool kStream>
+inline void store(float* p, __m512 v) {
+  if (kStream) _mm512_stream_ps(p, v);
+  else _mm512_storeu_ps(p, v);
+}
+
+template <bool kStream>
+void tiles(const float* x, float* y, int64_t R16, int64_t C16, int64_t ldx, int64_t ldy);
+
+// x is a 16x16 tile with row stride ldx, y its transpose with row stride ldy. kStream: y is
+// 64-byte aligned and written with non-temporal stores (full cache lines, no read-for-ownership).
+template <bool kStream>
 inline void tile16(const float* x, float* y, int64_t ldx, int64_t ldy) {
   __m512 r[16], t[16];
   for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(x + i * ldx);
@@ -30,10 +45,21 @@ inline void tile16(const float* x, float* y, int64_t ldx, int64_t ldy) {
     const __m512 v1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
     const __m512 v2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44);
     const __m512 v3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
-    _mm512_storeu_ps(y + (0 + c) * ldy, _mm512_shuffle_f32x4(v0, v2, 0x88));
-    _mm512_storeu_ps(y + (4 + c) * ldy, _mm512_shuffle_f32x4(v0, v2, 0xDD));
-    _mm512_storeu_ps(y + (8 + c) * ldy, _mm512_shuffle_f32x4(v1, v3, 0x88));
-    _mm512_storeu_ps(y + (12 + c) * ldy, _mm512_shuffle_f32x4(v1, v3, 0xDD));
+    store<kStream>(y + (0 + c) * ldy, _mm512_shuffle_f32x4(v0, v2, 0x88));
+    store<kStream>(y + (4 + c) * ldy, _mm512_shuffle_f32x4(v0, v2, 0xDD));
+    store<kStream>(y + (8 + c) * ldy, _mm512_shuffle_f32x4(v1, v3, 0x88));
+    store<kStream>(y + (12 + c) * ldy, _mm512_shuffle_f32x4(v1, v3, 0xDD));
+  }
+}
+
+// The full 16x16 tiles of x (R16, C16); 64-column blocks keep the pages in flight few.
+template <bool kStream>
+void tiles(const float* x, float* y, int64_t R16, int64_t C16, int64_t ldx, int64_t ldy) {
+  for (int64_t c0 = 0; c0 < C16; c0 += 64) {
+    const int64_t c1 = c0 + 64 < C16 ? c0 + 64 : C16;
+    for (int64_t r = 0; r < R16; r += 16)
+      for (int64_t c = c0; c < c1; c += 16)
+        tile16<kStream>(x + r * ldx + c, y + c * ldy + r, ldx, ldy);
   }
 }
 
@@ -43,11 +69,16 @@ inline void tile16(const float* x, float* y, int64_t ldx, int64_t ldy) {
 void transpose2d_f32_avx512(const float* x, float* y, int64_t rows, int64_t cols, int64_t ldx,
                             int64_t ldy) {
   const int64_t R16 = rows & ~int64_t(15), C16 = cols & ~int64_t(15);
-  for (int64_t r = 0; r < R16; r += 16) {
-    for (int64_t c = 0; c < C16; c += 16) tile16(x + r * ldx + c, y + c * ldy + r, ldx, ldy);
-    if (C16 < cols) transpose2d_ref<float>(x + r * ldx + C16, y + C16 * ldy + r, 16, cols - C16,
-                                           ldx, ldy);
+  const bool stream = cols * ldy >= kStreamFloats && ldy % 16 == 0 &&
+                      reinterpret_cast<uintptr_t>(y) % 64 == 0;
+  if (stream) {
+    tiles<true>(x, y, R16, C16, ldx, ldy);
+    _mm_sfence();
+  } else {
+    tiles<false>(x, y, R16, C16, ldx, ldy);
   }
+  if (C16 < cols)
+    transpose2d_ref<float>(x + C16, y + C16 * ldy, R16, cols - C16, ldx, ldy);
   if (R16 < rows) transpose2d_ref<float>(x + R16 * ldx, y + R16, rows - R16, cols, ldx, ldy);
 }
 
