@@ -1,26 +1,66 @@
-"""`pygraph demo`: a few tensors through the engine's kernels, with the variant that ran."""
+"""`pygraph demo`: tensors through the engine's kernels, checked against numpy, with the
+kernel variants that really ran, then one convolution at every ISA level this CPU has."""
 
 from __future__ import annotations
 
 import time
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 import pygraph as pg
 
+LEVELS = ["ref", "portable", "avx2", "avx512"]
 
-def _show(title: str, family: str, result: np.ndarray, oracle: np.ndarray, seconds: float) -> None:
-    err = float(np.max(np.abs(result - oracle)))
-    print(f"{title:<40} -> {str(result.shape):<18} {seconds * 1e3:8.3f} ms  "
-          f"max|diff| vs numpy {err:.1e}  [{pg.kernel_variants(family)[0]}]")
+
+def _conv2d_numpy(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    win = sliding_window_view(xp, w.shape[2:], axis=(2, 3))  # (N, C, P, Q, R, S)
+    return np.einsum("ncpqrs,kcrs->nkpq", win, w, optimize=True)
+
+
+def _run(title: str, fn, oracle: np.ndarray) -> np.ndarray:
+    fn()  # warm up: the first call pays for page faults and thread start-up
+    with pg.trace_kernels() as trace:
+        t = time.perf_counter()
+        out = fn()
+        seconds = time.perf_counter() - t
+    err = float(np.max(np.abs(out - oracle)))
+    print(f"  {title:<34} {str(out.shape):<17} {seconds * 1e3:8.2f} ms  {err:9.1e}  "
+          f"{', '.join(trace.variants)}")
+    return out
 
 
 def run() -> None:
     rng = np.random.default_rng(0)
-    print(f"pygraph {pg.__version__}: CPU supports {pg.hardware_isa()}, running at "
-          f"{pg.active_isa()}, {pg.num_threads()} threads\n")
+    print(f"pygraph {pg.__version__}: this CPU supports {pg.hardware_isa()}; kernels run at "
+          f"{pg.active_isa()} on {pg.num_threads()} threads\n")
+
+    print("A 4x4 image, a 2x2 max pool and a 3x3 edge filter (by hand: see notebooks/01):")
+    img = np.array([[1, 3, 2, 1], [4, 2, 0, 1], [5, 1, 2, 6], [0, 2, 3, 4]], np.float32)
+    print("  max_pool2d ->", pg.ops.max_pool2d(img[None, None], 2)[0, 0].tolist())
+    edge = np.array([[1, 0, -1]] * 3, np.float32)
+    print("  conv2d     ->", pg.ops.conv2d(img[None, None], edge[None, None])[0, 0].tolist())
+
+    print(f"\n  {'op':<34} {'output':<17} {'time':>11}  {'max|diff|':>9}  kernels that ran"
+          "  (diff against numpy)")
     a = rng.standard_normal((512, 512), dtype=np.float32)
     b = rng.standard_normal((512, 512), dtype=np.float32)
-    t = time.perf_counter()
-    c = pg.ops.matmul(a, b)
-    _show("matmul (512, 512) @ (512, 512)", "gemm", c, a @ b, time.perf_counter() - t)
+    _run("matmul (512,512) @ (512,512)", lambda: pg.ops.matmul(a, b), a @ b)
+    x = rng.standard_normal((8, 16, 32, 32), dtype=np.float32)
+    w = rng.standard_normal((32, 16, 3, 3), dtype=np.float32) * 0.1
+    y = _run("conv2d 16->32 3x3 pad 1, batch 8", lambda: pg.ops.conv2d(x, w, padding=1),
+             _conv2d_numpy(x, w, 1))
+    r = _run("relu", lambda: pg.ops.relu(y), np.maximum(y, 0))
+    pooled = sliding_window_view(r, (2, 2), axis=(2, 3))[:, :, ::2, ::2].max(axis=(-1, -2))
+    _run("max_pool2d 2x2", lambda: pg.ops.max_pool2d(r, 2), pooled)
+    logits = pooled.mean(axis=(2, 3))[:, :10]
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    _run("softmax", lambda: pg.ops.softmax(logits, axis=1), p / p.sum(1, keepdims=True))
+
+    print("\nThe same convolution at every ISA level this CPU has (PYGRAPH_ISA caps it too):")
+    before = pg.active_isa()
+    for level in LEVELS[: LEVELS.index(pg.hardware_isa()) + 1]:
+        pg.set_isa(level)
+        _run(f"conv2d at {level}", lambda: pg.ops.conv2d(x, w, padding=1), y)
+    pg.set_isa(before)
