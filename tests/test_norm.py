@@ -76,6 +76,17 @@ def test_simd_softmax_matches_ref_tightly(rng):
         np.testing.assert_allclose(ops.log_softmax(x), want_log, rtol=1e-6, atol=2e-6)
 
 
+def test_vectorized_exp_relative_error_below_1e6(isa):
+    # Row [0, x...] with x <= -3: the sum is 1 + small, so each output is exp(x) / sum and its
+    # relative error is the exp's (plus two roundings). Covers the whole normal range.
+    x = np.linspace(-87.0, -3.0, 4001).astype(np.float32)
+    row = np.concatenate([[0.0], x]).astype(np.float32)[None, :]
+    want = np_softmax(row.astype(np.float64))
+    np.testing.assert_allclose(ops.softmax(row), want, rtol=1e-6, atol=0)
+    under = np.array([[0.0, -88.0, -100.0, -1e4]], np.float32)  # exp underflows: 0 or denormal
+    np.testing.assert_allclose(ops.softmax(under), np_softmax(under.astype(float)), atol=1e-37)
+
+
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
 def test_softmax_any_axis(isa, rng, axis):
     x = rng.standard_normal((3, 17, 5)).astype(np.float32)
@@ -83,6 +94,15 @@ def test_softmax_any_axis(isa, rng, axis):
                                atol=1e-7)
     np.testing.assert_allclose(ops.log_softmax(x, axis=axis),
                                np_log_softmax(x.astype(float), axis), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(2, 9, 300), (1, 3, 17), (3, 1, 7)])
+def test_softmax_over_a_middle_axis_in_column_blocks(isa, rng, shape):
+    x = (rng.standard_normal(shape) * 5).astype(np.float32)
+    np.testing.assert_allclose(ops.softmax(x, 1), np_softmax(x.astype(float), 1), rtol=1e-5,
+                               atol=1e-7)
+    np.testing.assert_allclose(ops.log_softmax(x, 1), np_log_softmax(x.astype(float), 1),
+                               rtol=1e-5, atol=1e-5)
 
 
 def test_softmax_hand_checked():

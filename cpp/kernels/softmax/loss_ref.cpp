@@ -32,37 +32,69 @@ void nll_forward_ref(const T* logp, const int64_t* target, const T* weight, int6
 }
 
 // prob, dx are (N, C, S) (prob nullable, may alias dx); target is (N, S); g is (N, S) or a
-// scalar (g_stride 0)
+// scalar (g_stride 0). With S > 1, positions go in blocks of 256 along S with the classes
+// outside, so the innermost loop stays contiguous.
 template <class T>
 void nll_backward_ref(const T* prob, const int64_t* target, const T* weight, int64_t N, int64_t C,
                       int64_t S, int64_t ignore_index, T smoothing, const T* g, int64_t g_stride,
                       T* dx) {
+  constexpr int64_t kBlock = 256;
   T wall = 0;  // sum_c weight[c], for the smoothing term
   for (int64_t c = 0; c < C; ++c) wall += weight ? weight[c] : T(1);
   const T ks = smoothing / static_cast<T>(C);
-#pragma omp parallel for collapse(2) if (N * C * S > (1 << 15))
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t s = 0; s < S; ++s) {
-      const int64_t i = n * S + s, t = target[i];
-      T* d = dx + n * C * S + s;
+  if (S == 1) {  // (N, C): each position's classes are contiguous
+#pragma omp parallel for if (N * C > (1 << 15))
+    for (int64_t n = 0; n < N; ++n) {
+      T* d = dx + n * C;
+      const int64_t t = target[n];
       if (t == ignore_index) {
-        for (int64_t c = 0; c < C; ++c) d[c * S] = T(0);
+        for (int64_t c = 0; c < C; ++c) d[c] = T(0);
         continue;
       }
-      const T gi = g[i * g_stride], wt = weight ? weight[t] : T(1);
-      // dlogp[c] = -gi * (ks * w[c] + (1 - eps) * w[t] * [c == t]); total = sum_c dlogp[c]
+      const T gi = g[n * g_stride], wt = weight ? weight[t] : T(1);
       const T total = -gi * (ks * wall + (T(1) - smoothing) * wt);
-      const T* p = prob ? prob + n * C * S + s : nullptr;
-      if (!p && !weight) {
-        for (int64_t c = 0; c < C; ++c) d[c * S] = -gi * ks;
-      } else if (!p) {
-        for (int64_t c = 0; c < C; ++c) d[c * S] = -gi * ks * weight[c];
-      } else if (!weight) {
-        for (int64_t c = 0; c < C; ++c) d[c * S] = -p[c * S] * total - gi * ks;
-      } else {
-        for (int64_t c = 0; c < C; ++c) d[c * S] = -p[c * S] * total - gi * ks * weight[c];
+      const T* p = prob ? prob + n * C : nullptr;
+      if (p && !weight)
+        for (int64_t c = 0; c < C; ++c) d[c] = -p[c] * total - gi * ks;
+      else
+        for (int64_t c = 0; c < C; ++c)
+          d[c] = (p ? -p[c] * total : T(0)) - gi * ks * (weight ? weight[c] : T(1));
+      d[t] -= gi * (T(1) - smoothing) * wt;
+    }
+    return;
+  }
+  const int64_t blocks = (S + kBlock - 1) / kBlock;
+#pragma omp parallel for collapse(2) if (N * C * S > (1 << 15))
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const int64_t s0 = blk * kBlock, w = std::min(kBlock, S - s0);
+      const int64_t* t = target + n * S + s0;
+      // Per position: gi (0 when ignored) and total = sum_c dlogp[c], where
+      // dlogp[c] = -gi * (ks * w[c] + (1 - eps) * w[t] * [c == t]).
+      T gi[kBlock], total[kBlock];
+      for (int64_t i = 0; i < w; ++i) {
+        const bool skip = t[i] == ignore_index;
+        gi[i] = skip ? T(0) : g[(n * S + s0 + i) * g_stride];
+        const T wt = skip ? T(0) : weight ? weight[t[i]] : T(1);
+        total[i] = -gi[i] * (ks * wall + (T(1) - smoothing) * wt);
       }
-      d[t * S] -= gi * (T(1) - smoothing) * wt;
+      for (int64_t c = 0; c < C; ++c) {
+        T* d = dx + (n * C + c) * S + s0;
+        const T* p = prob ? prob + (n * C + c) * S + s0 : nullptr;
+        const T kc = ks * (weight ? weight[c] : T(1));
+        if (p)
+          for (int64_t i = 0; i < w; ++i) d[i] = -p[i] * total[i] - gi[i] * kc;
+        else
+          for (int64_t i = 0; i < w; ++i) d[i] = -gi[i] * kc;
+      }
+      for (int64_t i = 0; i < w; ++i) {
+        if (t[i] == ignore_index) {  // ignored positions get no gradient at all
+          for (int64_t c = 0; c < C; ++c) dx[(n * C + c) * S + s0 + i] = T(0);
+          continue;
+        }
+        const T wt = weight ? weight[t[i]] : T(1);
+        dx[(n * C + t[i]) * S + s0 + i] -= gi[i] * (T(1) - smoothing) * wt;
+      }
     }
 }
 

@@ -51,10 +51,8 @@ inline float hmax(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-}  // namespace
-
 // x, y are (n): one contiguous row
-void softmax_row_f32_avx2(const float* x, float* y, int64_t n, bool log) {
+void row_avx2(const float* x, float* y, int64_t n, bool log) {
   const __m256 ninf = _mm256_set1_ps(-INFINITY);
   __m256 vm = ninf;
   int64_t k = 0;
@@ -101,5 +99,17 @@ void softmax_row_f32_avx2(const float* x, float* y, int64_t n, bool log) {
     }
   }
 }
+
+// x is (n)
+void exp_inplace_avx2(float* x, int64_t n) {
+  for (int64_t k = 0; k < n; k += 8) {
+    const __m256i m = tail_mask(n - k);
+    _mm256_maskstore_ps(x + k, m, exp8(_mm256_maskload_ps(x + k, m)));
+  }
+}
+
+}  // namespace
+
+const SoftmaxFns kSoftmaxAvx2 = {row_avx2, exp_inplace_avx2};
 
 }  // namespace pg::kernels

@@ -34,10 +34,8 @@ inline __mmask16 tail_mask(int64_t left) {
   return left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
 }
 
-}  // namespace
-
 // x, y are (n): one contiguous row
-void softmax_row_f32_avx512(const float* x, float* y, int64_t n, bool log) {
+void row_avx512(const float* x, float* y, int64_t n, bool log) {
   __m512 vm = _mm512_set1_ps(-INFINITY);
   for (int64_t k = 0; k < n; k += 16) {
     const __mmask16 m = tail_mask(n - k);
@@ -79,5 +77,17 @@ void softmax_row_f32_avx512(const float* x, float* y, int64_t n, bool log) {
     }
   }
 }
+
+// x is (n)
+void exp_inplace_avx512(float* x, int64_t n) {
+  for (int64_t k = 0; k < n; k += 16) {
+    const __mmask16 m = tail_mask(n - k);
+    _mm512_mask_storeu_ps(x + k, m, exp16(_mm512_maskz_loadu_ps(m, x + k)));
+  }
+}
+
+}  // namespace
+
+const SoftmaxFns kSoftmaxAvx512 = {row_avx512, exp_inplace_avx512};
 
 }  // namespace pg::kernels
