@@ -54,6 +54,12 @@ template <class T>
 void layer_norm(const T* x, T* y, int64_t M, int64_t D, const T* weight, const T* bias, T eps,
                 T* mean, T* invstd);
 
+// Only the statistics of each row: mean, invstd (M). For the backward.
+template <class T>
+void layer_norm_stats_ref(const T* x, int64_t M, int64_t D, T eps, T* mean, T* invstd);
+template <class T>
+void layer_norm_stats(const T* x, int64_t M, int64_t D, T eps, T* mean, T* invstd);
+
 // dy, x, dx are (M, D); mean, invstd (M) from the forward; dweight, dbias (D) nullable.
 template <class T>
 void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, const T* mean,

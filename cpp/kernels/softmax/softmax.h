@@ -16,10 +16,10 @@ void softmax_f32(const float* x, float* y, int64_t outer, int64_t n, int64_t inn
 template <class T>
 void softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log);
 
-// dy, y, dx are (outer, n, inner); y is the forward output (softmax or log_softmax).
-// softmax: dx = y * (dy - sum(dy * y)); log_softmax: dx = dy - exp(y) * sum(dy).
+// dy, p, dx are (outer, n, inner); p = softmax(x), for log_softmax too.
+// softmax: dx = p * (dy - sum(dy * p)); log_softmax: dx = dy - p * sum(dy).
 template <class T>
-void softmax_backward_ref(const T* dy, const T* y, T* dx, int64_t outer, int64_t n, int64_t inner,
+void softmax_backward_ref(const T* dy, const T* p, T* dx, int64_t outer, int64_t n, int64_t inner,
                           bool log);
 
 // What each SIMD variant provides: one row of n contiguous floats, and exp in place over a
