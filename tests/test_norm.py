@@ -87,6 +87,20 @@ def test_vectorized_exp_relative_error_below_1e6(isa):
     np.testing.assert_allclose(ops.softmax(under), np_softmax(under.astype(float)), atol=1e-37)
 
 
+def test_softmax_masks_infinities_and_nan_like_ref_and_torch(isa):
+    torch = torch_or_skip()
+    x = np.zeros((5, 19), np.float32)
+    x[0, 3:] = -np.inf  # an attention mask
+    x[1, :] = -np.inf  # fully masked row: NaN, as torch
+    x[2, 5] = np.nan
+    x[3, 7] = np.inf
+    x[4] = np.linspace(-3, 3, 19)
+    for axis in (-1, 0):
+        for ours, theirs in [(ops.softmax, torch.softmax), (ops.log_softmax, torch.log_softmax)]:
+            want = theirs(torch.from_numpy(x), axis).numpy()
+            np.testing.assert_allclose(ours(x, axis), want, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
 def test_softmax_any_axis(isa, rng, axis):
     x = rng.standard_normal((3, 17, 5)).astype(np.float32)

@@ -13,7 +13,7 @@ namespace {
 inline __m512 exp16(__m512 x) {
   const __m512 lo = _mm512_set1_ps(-87.336544f);
   const __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
-  x = _mm512_min_ps(_mm512_max_ps(x, lo), _mm512_set1_ps(88.72283f));
+  x = _mm512_min_ps(_mm512_set1_ps(88.72283f), _mm512_max_ps(lo, x));  // NaN passes through
   const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);  // ln2 split hi + lo

@@ -12,6 +12,7 @@ namespace {
 
 inline float exp_poly(float x) {
   const bool under = x < -87.336544f;
+  if (x != x) return x;  // NaN
   x = std::min(std::max(x, -87.336544f), 88.72283f);
   // Round to nearest by the 1.5 * 2^23 trick (valid for |v| < 2^22).
   const float n = (x * 1.44269504f + 12582912.f) - 12582912.f;
