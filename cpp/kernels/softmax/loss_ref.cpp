@@ -105,31 +105,43 @@ T clamped_log(T v) {
 }
 }  // namespace
 
-// x, t, loss are (n)
+// log(1 + exp(v)) without overflow
 template <class T>
-void point_loss_ref(PointLoss kind, const T* x, const T* t, int64_t n, T* loss) {
+T softplus(T v) {
+  return std::max(v, T(0)) + std::log1p(std::exp(-std::abs(v)));
+}
+
+// x, t, w, pw, loss are (n)
+template <class T>
+void point_loss_ref(PointLoss kind, const T* x, const T* t, const T* w, const T* pw, int64_t n,
+                    T* loss) {
 #pragma omp parallel for if (n > (1 << 15))
   for (int64_t i = 0; i < n; ++i) {
     const T xi = x[i], ti = t[i];
+    T l = 0;
     switch (kind) {
-      case PointLoss::mse: loss[i] = (xi - ti) * (xi - ti); break;
+      case PointLoss::mse: l = (xi - ti) * (xi - ti); break;
       case PointLoss::bce:
-        loss[i] = -(ti * clamped_log(xi) + (T(1) - ti) * clamped_log(T(1) - xi));
+        l = -(ti * clamped_log(xi) + (T(1) - ti) * clamped_log(T(1) - xi));
         break;
-      case PointLoss::bce_logits:
-        loss[i] = std::max(xi, T(0)) - xi * ti + std::log1p(std::exp(-std::abs(xi)));
+      case PointLoss::bce_logits: {
+        // (1 - t) x + (1 + (pw - 1) t) softplus(-x); with pw = 1: max(x,0) - x t + log1p(e^-|x|)
+        const T lw = pw ? T(1) + (pw[i] - T(1)) * ti : T(1);
+        l = (T(1) - ti) * xi + lw * softplus(-xi);
         break;
+      }
     }
+    loss[i] = w ? w[i] * l : l;
   }
 }
 
-// x, t, dx, dt are (n); g is (n) or a scalar (g_stride 0)
+// x, t, w, pw, dx, dt are (n); g is (n) or a scalar (g_stride 0)
 template <class T>
-void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, int64_t n, const T* g,
-                             int64_t g_stride, T scale, T* dx, T* dt) {
+void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, const T* w, const T* pw,
+                             int64_t n, const T* g, int64_t g_stride, T scale, T* dx, T* dt) {
 #pragma omp parallel for if (n > (1 << 15))
   for (int64_t i = 0; i < n; ++i) {
-    const T xi = x[i], ti = t[i], k = scale * g[i * g_stride];
+    const T xi = x[i], ti = t[i], k = scale * g[i * g_stride] * (w ? w[i] : T(1));
     T gx = 0, gt = 0;
     switch (kind) {
       case PointLoss::mse:
@@ -140,10 +152,13 @@ void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, int64_t n, 
         gx = k * (xi - ti) / std::max((T(1) - xi) * xi, T(1e-12));
         gt = -k * (clamped_log(xi) - clamped_log(T(1) - xi));
         break;
-      case PointLoss::bce_logits:
-        gx = k * (T(1) / (T(1) + std::exp(-xi)) - ti);
-        gt = -k * xi;
+      case PointLoss::bce_logits: {
+        const T p = pw ? pw[i] : T(1), lw = T(1) + (p - T(1)) * ti;
+        const T sig = T(1) / (T(1) + std::exp(-xi));
+        gx = k * ((T(1) - ti) - lw * (T(1) - sig));
+        gt = k * (-xi + (p - T(1)) * softplus(-xi));
         break;
+      }
     }
     if (dx) dx[i] = gx;
     if (dt) dt[i] = gt;
@@ -155,9 +170,10 @@ void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, int64_t n, 
                                    int64_t, int64_t, T, T*, T*);                                \
   template void nll_backward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t,      \
                                     int64_t, int64_t, T, const T*, int64_t, T*);                \
-  template void point_loss_ref<T>(PointLoss, const T*, const T*, int64_t, T*);                 \
-  template void point_loss_backward_ref<T>(PointLoss, const T*, const T*, int64_t, const T*,   \
-                                           int64_t, T, T*, T*);
+  template void point_loss_ref<T>(PointLoss, const T*, const T*, const T*, const T*, int64_t,  \
+                                  T*);                                                         \
+  template void point_loss_backward_ref<T>(PointLoss, const T*, const T*, const T*, const T*,  \
+                                           int64_t, const T*, int64_t, T, T*, T*);
 PG_INSTANTIATE(float)
 PG_INSTANTIATE(double)
 #undef PG_INSTANTIATE
