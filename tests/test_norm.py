@@ -419,3 +419,29 @@ BAD = [
 def test_bad_inputs_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_results_do_not_depend_on_the_thread_count(rng):
+    x = rng.standard_normal((64, 8, 96)).astype(np.float32)  # big enough for parallel loops
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    t = rng.integers(0, 8, (64, 96))
+
+    def run():
+        return [
+            ops.softmax(x), ops.log_softmax(x, 1),
+            ops.batch_norm(x, None, None, training=True),
+            ops.layer_norm(x, 96), *ops.layer_norm_backward(g, x, 96, np.ones(96), np.ones(96)),
+            *ops.batch_norm_backward(g, x, None, None, np.ones(8), None, training=True)[:2],
+            ops.cross_entropy_backward(1.0, x, t)[0],
+        ]
+
+    before = pg.num_threads()
+    try:
+        pg.set_num_threads(1)
+        one = run()
+        pg.set_num_threads(2)
+        two = run()
+    finally:
+        pg.set_num_threads(before)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
