@@ -114,9 +114,10 @@ def backward_cases(rng) -> list[Case]:
             ours = lambda x=x, g=g: ops.softmax_backward(g, x)  # noqa: E731
         elif name == "layer_norm":
             ours = lambda x=x, g=g, w=w, b=b, C=C: ops.layer_norm_backward(g, x, C, w, b)  # noqa
-        else:
-            ours = lambda x=x, g=g, w=w, b=b: ops.batch_norm_backward(  # noqa: E731
-                g, x, None, None, w, b, training=True
+        else:  # with the statistics saved by the forward, as torch does
+            _, sm, si = ops.batch_norm(x, None, None, w, b, training=True, return_stats=True)
+            ours = lambda x=x, g=g, w=w, b=b, sm=sm, si=si: ops.batch_norm_backward(  # noqa
+                g, x, None, None, w, b, training=True, save_mean=sm, save_invstd=si
             )
         impls = {"pygraph": ours}
         if torch:

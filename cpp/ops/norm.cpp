@@ -44,9 +44,9 @@ template <class T>
 Tensor softmax_backward_typed(const char* op, const Tensor& dy, const Tensor& x, int64_t axis,
                               bool log) {
   const Around a = split_axis(op, x, axis);
-  Tensor y = softmax_typed<T>(op, x, axis, false);  // both backward formulas use softmax(x)
-  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
-  kernels::softmax_backward_ref<T>(dy.data<T>(), y.data<T>(), dx.data<T>(), a.outer, a.n,
+  // Both formulas use p = softmax(x); it is computed into dx, which the backward overwrites.
+  Tensor dx = softmax_typed<T>(op, x, axis, false);
+  kernels::softmax_backward_ref<T>(dy.data<T>(), dx.data<T>(), dx.data<T>(), a.outer, a.n,
                                    a.inner, log);
   return dx;
 }
@@ -177,13 +177,12 @@ template <class T>
 std::vector<Tensor> layer_norm_backward_typed(const Tensor& dy, const Tensor& x, const Shape& ns,
                                               const Tensor& w, const Tensor& b, double eps) {
   const auto [M, D] = layer_norm_dims("layer_norm_backward", x, ns, w, b, eps);
-  std::vector<T> mean(M), invstd(M);  // recomputed: one read of x
-  kernels::layer_norm_stats<T>(x.data<T>(), M, D, T(eps), mean.data(), invstd.data());
+  std::vector<T> mean(M), invstd(M);  // the kernel recomputes them row by row
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), "layer_norm_backward"), dw, db;
   if (w.defined()) dw = Tensor::empty(ns, dtype_of<T>(), "layer_norm_backward");
   if (b.defined()) db = Tensor::empty(ns, dtype_of<T>(), "layer_norm_backward");
   kernels::layer_norm_backward_ref<T>(dy.data<T>(), x.data<T>(), M, D, mean.data(),
-                                      invstd.data(), ptr<T>(w), dx.data<T>(),
+                                      invstd.data(), true, T(eps), ptr<T>(w), dx.data<T>(),
                                       dw.defined() ? dw.data<T>() : nullptr,
                                       db.defined() ? db.data<T>() : nullptr);
   return {dx, dw, db};

@@ -124,15 +124,22 @@ void layer_norm_stats_ref(const T* x, int64_t M, int64_t D, T eps, T* mean, T* i
 
 // dy, x, dx are (M, D); mean, invstd (M); weight, dweight, dbias (D)
 template <class T>
-void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, const T* mean,
-                             const T* invstd, const T* weight, T* dx, T* dweight, T* dbias) {
+void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, T* mean, T* invstd,
+                             bool compute_stats, T eps, const T* weight, T* dx, T* dweight,
+                             T* dbias) {
   const bool big = M * D > (1 << 15);
   if (dx) {
 #pragma omp parallel for if (big)
     for (int64_t r = 0; r < M; ++r) {
-      const T m = mean[r], is = invstd[r];
       const T* g = dy + r * D;
       const T* xr = x + r * D;
+      if (compute_stats) {  // while the row is in cache
+        const T mr = lane_sum<T>(D, [&](int64_t j) { return xr[j]; }) / static_cast<T>(D);
+        const T q = lane_sum<T>(D, [&](int64_t j) { return (xr[j] - mr) * (xr[j] - mr); });
+        mean[r] = mr;
+        invstd[r] = T(1) / std::sqrt(q / static_cast<T>(D) + eps);
+      }
+      const T m = mean[r], is = invstd[r];
       T* d = dx + r * D;
       // With gw = dy * w and xhat = (x - m) * is: dx = is * (gw - mean(gw) - xhat mean(gw xhat))
       const T* w = weight;
@@ -148,6 +155,7 @@ void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, cons
     }
   }
   if (!dweight && !dbias) return;
+  if (compute_stats && !dx) layer_norm_stats_ref<T>(x, M, D, eps, mean, invstd);
   // Column sums in blocks of 64 columns: each block is one thread's, rows stream through.
   const int64_t blocks = (D + 63) / 64;
 #pragma omp parallel for if (big)
@@ -179,8 +187,8 @@ void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, cons
   template void layer_norm_ref<T>(const T*, T*, int64_t, int64_t, const T*, const T*, T, T*,  \
                                   T*);                                                         \
   template void layer_norm_stats_ref<T>(const T*, int64_t, int64_t, T, T*, T*);              \
-  template void layer_norm_backward_ref<T>(const T*, const T*, int64_t, int64_t, const T*,    \
-                                           const T*, const T*, T*, T*, T*);
+  template void layer_norm_backward_ref<T>(const T*, const T*, int64_t, int64_t, T*, T*, bool,  \
+                                           T, const T*, T*, T*, T*);
 PG_INSTANTIATE(float)
 PG_INSTANTIATE(double)
 #undef PG_INSTANTIATE

@@ -16,7 +16,7 @@ void softmax_f32(const float* x, float* y, int64_t outer, int64_t n, int64_t inn
 template <class T>
 void softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log);
 
-// dy, p, dx are (outer, n, inner); p = softmax(x), for log_softmax too.
+// dy, p, dx are (outer, n, inner); p = softmax(x), for log_softmax too. p may alias dx.
 // softmax: dx = p * (dy - sum(dy * p)); log_softmax: dx = dy - p * sum(dy).
 template <class T>
 void softmax_backward_ref(const T* dy, const T* p, T* dx, int64_t outer, int64_t n, int64_t inner,

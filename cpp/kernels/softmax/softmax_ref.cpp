@@ -37,7 +37,22 @@ void softmax_ref(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool
   }
 }
 
-// dy, p, dx are (outer, n, inner); p = softmax(x) for both variants
+namespace {
+
+// Sums in 8 independent lanes: vectorizable without reassociating floats. f(i) is term i.
+template <class T, class F>
+T lane_sum(int64_t n, F f) {
+  T a[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) a[j] += f(i + j);
+  for (; i < n; ++i) a[0] += f(i);
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+}  // namespace
+
+// dy, p, dx are (outer, n, inner); p = softmax(x) for both variants (p may alias dx)
 template <class T>
 void softmax_backward_ref(const T* dy, const T* p, T* dx, int64_t outer, int64_t n, int64_t inner,
                           bool log) {
@@ -47,12 +62,8 @@ void softmax_backward_ref(const T* dy, const T* p, T* dx, int64_t outer, int64_t
       const T* g = dy + o * n;
       const T* pr = p + o * n;
       T* d = dx + o * n;
-      T a[8] = {};  // 8 lanes: vectorizable without reassociating the sum
-      int64_t k = 0;
-      for (; k + 8 <= n; k += 8)
-        for (int j = 0; j < 8; ++j) a[j] += log ? g[k + j] : g[k + j] * pr[k + j];
-      for (; k < n; ++k) a[0] += log ? g[k] : g[k] * pr[k];
-      const T dot = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+      const T dot = log ? lane_sum<T>(n, [&](int64_t k) { return g[k]; })
+                        : lane_sum<T>(n, [&](int64_t k) { return g[k] * pr[k]; });
       if (log)
         for (int64_t j = 0; j < n; ++j) d[j] = g[j] - pr[j] * dot;
       else
@@ -71,7 +82,10 @@ void softmax_backward_ref(const T* dy, const T* p, T* dx, int64_t outer, int64_t
       for (int64_t k = 0; k < n; ++k) {
         const T* g = dy + base + k * inner;
         const T* pr = p + base + k * inner;
-        for (int64_t i = 0; i < w; ++i) dot[i] += log ? g[i] : g[i] * pr[i];
+        if (log)
+          for (int64_t i = 0; i < w; ++i) dot[i] += g[i];
+        else
+          for (int64_t i = 0; i < w; ++i) dot[i] += g[i] * pr[i];
       }
       for (int64_t k = 0; k < n; ++k) {
         const T* g = dy + base + k * inner;
