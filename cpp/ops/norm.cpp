@@ -181,10 +181,12 @@ std::vector<Tensor> layer_norm_backward_typed(const Tensor& dy, const Tensor& x,
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), "layer_norm_backward"), dw, db;
   if (w.defined()) dw = Tensor::empty(ns, dtype_of<T>(), "layer_norm_backward");
   if (b.defined()) db = Tensor::empty(ns, dtype_of<T>(), "layer_norm_backward");
+  const int64_t chunks = (M + kernels::kLayerNormRows - 1) / kernels::kLayerNormRows;
+  std::vector<T> work(w.defined() || b.defined() ? chunks * 2 * D : 0);
   kernels::layer_norm_backward_ref<T>(dy.data<T>(), x.data<T>(), M, D, mean.data(),
                                       invstd.data(), true, T(eps), ptr<T>(w), dx.data<T>(),
                                       dw.defined() ? dw.data<T>() : nullptr,
-                                      db.defined() ? db.data<T>() : nullptr);
+                                      db.defined() ? db.data<T>() : nullptr, work.data());
   return {dx, dw, db};
 }
 

@@ -122,15 +122,22 @@ void layer_norm_stats_ref(const T* x, int64_t M, int64_t D, T eps, T* mean, T* i
   }
 }
 
-// dy, x, dx are (M, D); mean, invstd (M); weight, dweight, dbias (D)
+// dy, x, dx are (M, D); mean, invstd (M); weight, dweight, dbias (D);
+// work is (ceil(M / kLayerNormRows), 2, D)
 template <class T>
 void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, T* mean, T* invstd,
                              bool compute_stats, T eps, const T* weight, T* dx, T* dweight,
-                             T* dbias) {
-  const bool big = M * D > (1 << 15);
-  if (dx) {
-#pragma omp parallel for if (big)
-    for (int64_t r = 0; r < M; ++r) {
+                             T* dbias, T* work) {
+  // One pass: each chunk of rows computes its dx and its partial column sums (dweight, dbias);
+  // the partials are then added in chunk order, so the result does not depend on the threads.
+  const int64_t chunks = (M + kLayerNormRows - 1) / kLayerNormRows;
+  const bool cols = dweight || dbias;
+#pragma omp parallel for if (M * D > (1 << 15))
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    T* sw = work + ch * 2 * D;
+    T* sb = sw + D;
+    if (cols) std::fill(sw, sw + 2 * D, T(0));
+    for (int64_t r = ch * kLayerNormRows; r < std::min(M, (ch + 1) * kLayerNormRows); ++r) {
       const T* g = dy + r * D;
       const T* xr = x + r * D;
       if (compute_stats) {  // while the row is in cache
@@ -140,8 +147,14 @@ void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, T* m
         invstd[r] = T(1) / std::sqrt(q / static_cast<T>(D) + eps);
       }
       const T m = mean[r], is = invstd[r];
-      T* d = dx + r * D;
+      if (cols)
+        for (int64_t j = 0; j < D; ++j) {
+          sb[j] += g[j];
+          sw[j] += g[j] * (xr[j] - m) * is;
+        }
+      if (!dx) continue;
       // With gw = dy * w and xhat = (x - m) * is: dx = is * (gw - mean(gw) - xhat mean(gw xhat))
+      T* d = dx + r * D;
       const T* w = weight;
       const T a = w ? lane_sum<T>(D, [&](int64_t j) { return g[j] * w[j]; })
                     : lane_sum<T>(D, [&](int64_t j) { return g[j]; });
@@ -154,27 +167,16 @@ void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, T* m
         for (int64_t j = 0; j < D; ++j) d[j] = is * (g[j] - ma - (xr[j] - m) * mb);
     }
   }
-  if (!dweight && !dbias) return;
-  if (compute_stats && !dx) layer_norm_stats_ref<T>(x, M, D, eps, mean, invstd);
-  // Column sums in blocks of 64 columns: each block is one thread's, rows stream through.
-  const int64_t blocks = (D + 63) / 64;
-#pragma omp parallel for if (big)
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int64_t j0 = blk * 64, w = std::min<int64_t>(64, D - j0);
-    T sw[64] = {}, sb[64] = {};
-    for (int64_t r = 0; r < M; ++r) {
-      const T m = mean[r], is = invstd[r];
-      const T* g = dy + r * D + j0;
-      const T* xr = x + r * D + j0;
-      for (int64_t j = 0; j < w; ++j) {
-        sb[j] += g[j];
-        sw[j] += g[j] * (xr[j] - m) * is;
-      }
+  if (!cols) return;
+#pragma omp parallel for if (chunks * D > (1 << 15))
+  for (int64_t j = 0; j < D; ++j) {
+    T w = 0, b = 0;
+    for (int64_t ch = 0; ch < chunks; ++ch) {
+      w += work[ch * 2 * D + j];
+      b += work[ch * 2 * D + D + j];
     }
-    for (int64_t j = 0; j < w; ++j) {
-      if (dweight) dweight[j0 + j] = sw[j];
-      if (dbias) dbias[j0 + j] = sb[j];
-    }
+    if (dweight) dweight[j] = w;
+    if (dbias) dbias[j] = b;
   }
 }
 
@@ -188,7 +190,7 @@ void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, T* m
                                   T*);                                                         \
   template void layer_norm_stats_ref<T>(const T*, int64_t, int64_t, T, T*, T*);              \
   template void layer_norm_backward_ref<T>(const T*, const T*, int64_t, int64_t, T*, T*, bool,  \
-                                           T, const T*, T*, T*, T*);
+                                           T, const T*, T*, T*, T*, T*);
 PG_INSTANTIATE(float)
 PG_INSTANTIATE(double)
 #undef PG_INSTANTIATE
