@@ -74,25 +74,6 @@ void layer_norm<float>(const float* x, float* y, int64_t M, int64_t D, const flo
   }
 }
 
-// x is (M, D); mean, invstd are (M)
-template <>
-void layer_norm_stats<float>(const float* x, int64_t M, int64_t D, float eps, float* mean,
-                             float* invstd) {
-  const NormSpanFns* f = pick(kLayerNorm).fn;
-  if (!f) return layer_norm_stats_ref<float>(x, M, D, eps, mean, invstd);
-#pragma omp parallel for if (M * D > (1 << 15))
-  for (int64_t r = 0; r < M; ++r) {
-    const float m = f->sum(x + r * D, D) / static_cast<float>(D);
-    mean[r] = m;
-    invstd[r] = 1.f / std::sqrt(f->sq_dev(x + r * D, D, m) / static_cast<float>(D) + eps);
-  }
-}
-template <>
-void layer_norm_stats<double>(const double* x, int64_t M, int64_t D, double eps, double* mean,
-                              double* invstd) {
-  layer_norm_stats_ref<double>(x, M, D, eps, mean, invstd);
-}
-
 template <>
 void batch_norm_stats<double>(const double* x, int64_t N, int64_t C, int64_t S, double* mean,
                               double* var) {

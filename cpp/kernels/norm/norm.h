@@ -54,12 +54,6 @@ template <class T>
 void layer_norm(const T* x, T* y, int64_t M, int64_t D, const T* weight, const T* bias, T eps,
                 T* mean, T* invstd);
 
-// Only the statistics of each row: mean, invstd (M). For the backward.
-template <class T>
-void layer_norm_stats_ref(const T* x, int64_t M, int64_t D, T eps, T* mean, T* invstd);
-template <class T>
-void layer_norm_stats(const T* x, int64_t M, int64_t D, T eps, T* mean, T* invstd);
-
 // dy, x, dx are (M, D); mean, invstd (M): read, or computed here (in T, with eps) when
 // compute_stats; weight, dweight, dbias (D) nullable. work: scratch of
 // ceil(M / kLayerNormRows) * 2 * D elements for the partial column sums.
