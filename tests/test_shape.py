@@ -24,6 +24,9 @@ def test_transpose_2d_at_tile_edges_every_isa(isa, rng):
         got = ops.transpose(x, 0, 1)
         assert got.flags.c_contiguous
         np.testing.assert_array_equal(got, x.T)
+    for shape in [(1040, 1030), (1030, 1040), (1024, 1024)]:  # large: streaming stores, tails
+        x = rng.standard_normal(shape).astype(np.float32)
+        np.testing.assert_array_equal(ops.transpose(x, 0, 1), x.T)
     x = rng.standard_normal((1000, 33)).astype(np.float32)
     np.testing.assert_array_equal(ops.transpose(x, 1, 0), x.T)
     np.testing.assert_array_equal(ops.transpose(x.T.copy(), -1, -2), x)

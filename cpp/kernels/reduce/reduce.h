@@ -28,7 +28,7 @@ void arg_reduce_ref(const T* x, int64_t* idx, int64_t outer, int64_t R, int64_t 
 
 // The per-ISA primitives behind reduce_f32. A row is contiguous; "cols" reduce `width`
 // adjacent columns over R rows with row stride ld, writing y[0..width).
-constexpr int64_t kReduceColTile = 512;  // the most columns one `cols` call reduces
+constexpr int64_t kReduceColTile = 1024;  // the most columns one `cols` call reduces
 struct SumKernels {
   double (*row)(const float* x, int64_t n);
   void (*cols)(const float* x, int64_t R, int64_t ld, int64_t width, double scale, float* y);
