@@ -197,21 +197,43 @@ def test_amax_backward_ties_match_torch_max_with_dim(rng):
 
 
 BAD = [
-    (lambda: ops.sum(np.ones((2, 3)), axis=2), ValueError, r"sum: axis 2 is out of range .*\(2, 3\)"),
+    (
+        lambda: ops.sum(np.ones((2, 3)), axis=2),
+        ValueError,
+        r"sum: axis 2 is out of range .*\(2, 3\)",
+    ),
     (lambda: ops.mean(np.ones((2, 3)), axis=-3), ValueError, r"mean: axis -3 is out of range"),
-    (lambda: ops.amax(np.ones((2, 3)), axis=(1, -1)), ValueError, r"amax: axis \(1, -1\) names axis 1 twice .*\(2, 3\)"),
+    (
+        lambda: ops.amax(np.ones((2, 3)), axis=(1, -1)),
+        ValueError,
+        r"amax: axis \(1, -1\) names axis 1 twice .*\(2, 3\)",
+    ),
     (lambda: ops.amin(np.ones((2, 3)), axis=1.5), TypeError, r"amin: axis must be None, an int"),
-    (lambda: ops.argmax(np.ones((2, 3)), axis=(0, 1)), TypeError, r"argmax: axis must be None or an int"),
+    (
+        lambda: ops.argmax(np.ones((2, 3)), axis=(0, 1)),
+        TypeError,
+        r"argmax: axis must be None or an int",
+    ),
     (lambda: ops.argmax(np.ones((2, 3)), axis=5), ValueError, r"argmax: axis 5 is out of range"),
-    (lambda: ops.amax(np.ones((0, 3))), ValueError, r"amax: cannot reduce over zero elements .*\(0, 3\)"),
+    (
+        lambda: ops.amax(np.ones((0, 3))),
+        ValueError,
+        r"amax: cannot reduce over zero elements .*\(0, 3\)",
+    ),
     (lambda: ops.mean(np.ones((2, 0)), axis=1), ValueError, r"mean: cannot reduce over zero"),
     (lambda: ops.argmin(np.ones((0,))), ValueError, r"argmin: cannot take the argmin of zero"),
     (lambda: ops.sum(np.ones(3, dtype=complex)), TypeError, r"sum: input must be a real numeric"),
-    (lambda: ops.sum_backward(np.ones(3), (2, 3), 1, False), ValueError,
-     r"sum_backward: grad_output has shape \(3,\) but the forward output has shape \(2,\)"),
+    (
+        lambda: ops.sum_backward(np.ones(3), (2, 3), 1, False),
+        ValueError,
+        r"sum_backward: grad_output has shape \(3,\) but the forward output has shape \(2,\)",
+    ),
     (lambda: ops.mean_backward(np.ones(2), (2, 3), 4, False), ValueError, r"mean_backward: axis 4"),
-    (lambda: ops.amax_backward(np.ones((2, 1)), np.ones((2, 3)), 1, False), ValueError,
-     r"amax_backward: grad_output has shape \(2, 1\)"),
+    (
+        lambda: ops.amax_backward(np.ones((2, 1)), np.ones((2, 3)), 1, False),
+        ValueError,
+        r"amax_backward: grad_output has shape \(2, 1\)",
+    ),
     (lambda: ops.sum_backward(np.ones(2), "ab", 1, False), TypeError, r"sum_backward: input_shape"),
 ]
 

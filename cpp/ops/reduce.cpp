@@ -168,8 +168,10 @@ Tensor expand_op(const char* name, bool mean, const Tensor& gy, const Shape& inp
   const double scale = mean ? 1.0 / static_cast<double>(reduced_count(input_shape, mask)) : 1.0;
   std::vector<int64_t> dims, ys;
   expand_layout(input_shape, mask, dims, ys);
-  if (gy.dtype() == DType::f32) kernels::expand_ref<float>(gy.data<float>(), gx.data<float>(), dims, ys, scale);
-  else kernels::expand_ref<double>(gy.data<double>(), gx.data<double>(), dims, ys, scale);
+  if (gy.dtype() == DType::f32)
+    kernels::expand_ref<float>(gy.data<float>(), gx.data<float>(), dims, ys, scale);
+  else
+    kernels::expand_ref<double>(gy.data<double>(), gx.data<double>(), dims, ys, scale);
   return gx;
 }
 

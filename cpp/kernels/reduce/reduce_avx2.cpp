@@ -96,7 +96,10 @@ template <bool kMin>
 float mm_row(const float* x, int64_t n) {
   if (n < 32) return (kMin ? kMinRef : kMaxRef).row(x, n);
   __m256 a[4], nan = _mm256_setzero_ps();
-  for (int k = 0; k < 4; ++k) a[k] = _mm256_loadu_ps(x + 8 * k), nan = _mm256_or_ps(nan, isnan(a[k]));
+  for (int k = 0; k < 4; ++k) {
+    a[k] = _mm256_loadu_ps(x + 8 * k);
+    nan = _mm256_or_ps(nan, isnan(a[k]));
+  }
   // The last (possibly overlapping) block re-reads a few values: harmless for max/min.
   for (int64_t i = 32; i < n; i += 32) {
     const float* p = x + imin(i, n - 32);
@@ -110,7 +113,8 @@ float mm_row(const float* x, int64_t n) {
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, pick<kMin>(pick<kMin>(a[0], a[1]), pick<kMin>(a[2], a[3])));
   float m = lanes[0];
-  for (int l = 1; l < 8; ++l) m = kMin ? (lanes[l] < m ? lanes[l] : m) : (lanes[l] > m ? lanes[l] : m);
+  for (int l = 1; l < 8; ++l)
+    m = kMin ? (lanes[l] < m ? lanes[l] : m) : (lanes[l] > m ? lanes[l] : m);
   return m;
 }
 

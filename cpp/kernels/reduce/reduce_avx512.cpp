@@ -38,7 +38,8 @@ double sum_row(const float* x, int64_t n) {
       a2 = _mm512_add_ps(a2, _mm512_loadu_ps(x + i + 32));
       a3 = _mm512_add_ps(a3, _mm512_loadu_ps(x + i + 48));
     }
-    for (; i < end; i += 16) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(end - i), x + i));
+    for (; i < end; i += 16)
+      a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(end - i), x + i));
     i = end;
     const __m512 s = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
     d0 = _mm512_add_pd(d0, widen_lo(s));

@@ -144,7 +144,8 @@ void permute(const void* x, void* y, size_t elem, const std::vector<int64_t>& sh
   // Batch over every input axis except the plane's two (q_last and last).
   std::vector<int64_t> bd, bsx, bsy;
   for (int a = 0; a < n; ++a)
-    if (a != last && a != q_last) bd.push_back(mdims[a]), bsx.push_back(sx[a]), bsy.push_back(sy[a]);
+    if (a != last && a != q_last)
+      bd.push_back(mdims[a]), bsx.push_back(sx[a]), bsy.push_back(sy[a]);
   const int64_t rows = mdims[q_last], cols = mdims[last];
   if (elem == 4)
     transpose_planes(static_cast<const float*>(x), static_cast<float*>(y), bd, bsx, bsy, rows,
