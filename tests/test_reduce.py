@@ -242,3 +242,15 @@ BAD = [
 def test_bad_inputs_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_random_shapes_and_axes_every_isa(isa, rng):
+    for _ in range(60):
+        nd = int(rng.integers(0, 5))
+        shape = tuple(int(s) for s in rng.choice([1, 2, 3, 8, 17, 40], nd))
+        k = int(rng.integers(0, nd + 1))
+        axis = tuple(int(a) - nd * int(rng.integers(0, 2)) for a in rng.choice(nd, k, False))
+        x = rng.standard_normal(shape).astype(np.float32)
+        keep = bool(rng.integers(0, 2))
+        for op in NP:
+            check_close(op, getattr(ops, op)(x, axis=axis, keepdims=keep), x, axis, keep)

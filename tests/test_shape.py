@@ -318,3 +318,12 @@ BAD = [
 def test_bad_inputs_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_random_permutes_every_isa(isa, rng):
+    for _ in range(60):
+        nd = int(rng.integers(1, 6))
+        shape = tuple(int(s) for s in rng.choice([1, 2, 3, 16, 17, 40], nd))
+        x = rng.standard_normal(shape).astype(np.float32)
+        perm = tuple(int(a) for a in rng.permutation(nd))
+        np.testing.assert_array_equal(ops.permute(x, perm), np.transpose(x, perm))
