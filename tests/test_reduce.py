@@ -127,6 +127,9 @@ def test_hand_checked_examples():
     np.testing.assert_array_equal(g, [[1, 0, 0], [0, 2, 0]])
     (g,) = ops.amax_backward(np.float32(3), t)
     np.testing.assert_array_equal(g, [[0, 0, 0], [0, 3, 0]])
+    u = np.array([[[1, 3], [0, 0]], [[3, 2], [5, 5]]], np.float32)  # two reduced runs
+    (g,) = ops.amax_backward(np.array([1, 2], np.float32), u, axis=(0, 2))
+    np.testing.assert_array_equal(g, [[[0, 1], [0, 0]], [[0, 0], [2, 0]]])
     (g,) = ops.amin_backward(np.array([1, 1, 1], np.float32), t, axis=0)
     np.testing.assert_array_equal(g, [[0, 1, 1], [1, 0, 0]])
 

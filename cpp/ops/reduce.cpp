@@ -182,6 +182,23 @@ Tensor route_op(const char* name, ReduceOp op, const Tensor& gy, const Tensor& x
   Tensor gx = Tensor::empty(x.shape(), x.dtype(), name);
   if (gx.numel() == 0) return gx;
   const Tensor y = op == ReduceOp::max ? amax(x, axis, keepdims) : amin(x, axis, keepdims);
+  const std::vector<Run> runs = merge_runs(x.shape(), mask);
+  int reduced_runs = 0, k = 0;
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (runs[i].reduced) ++reduced_runs, k = static_cast<int>(i);
+  if (reduced_runs == 1) {  // (outer, R, inner): threaded
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < k; ++i) outer *= runs[i].size;
+    for (size_t i = k + 1; i < runs.size(); ++i) inner *= runs[i].size;
+    if (x.dtype() == DType::f32)
+      kernels::route_first_rows_ref<float>(x.data<float>(), y.data<float>(), gy.data<float>(),
+                                           gx.data<float>(), outer, runs[k].size, inner);
+    else
+      kernels::route_first_rows_ref<double>(x.data<double>(), y.data<double>(),
+                                            gy.data<double>(), gx.data<double>(), outer,
+                                            runs[k].size, inner);
+    return gx;
+  }
   std::vector<int64_t> dims, ys;
   expand_layout(x.shape(), mask, dims, ys);
   if (x.dtype() == DType::f32)

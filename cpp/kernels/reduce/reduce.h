@@ -59,4 +59,10 @@ template <class T>
 void route_first_ref(const T* x, const T* y, const T* gy, T* gx, const std::vector<int64_t>& dims,
                      const std::vector<int64_t>& ystride, int64_t ynumel);
 
+// The same routing for one reduced run: x, gx are (outer, R, inner), y, gy are (outer, inner).
+// Threads over outer.
+template <class T>
+void route_first_rows_ref(const T* x, const T* y, const T* gy, T* gx, int64_t outer, int64_t R,
+                          int64_t inner);
+
 }  // namespace pg::kernels
