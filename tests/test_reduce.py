@@ -95,7 +95,7 @@ def test_nan_propagates_every_isa(isa, op):
 
 
 @pytest.mark.parametrize("op", ["argmax", "argmin"])
-def test_argmax_argmin_match_numpy(rng, op):
+def test_argmax_argmin_match_numpy(isa, rng, op):
     x = rng.integers(0, 4, (6, 17, 9)).astype(np.float32)  # many ties: first index wins
     for axis in [None, 0, 1, -1]:
         for keepdims in [False, True]:
@@ -105,6 +105,11 @@ def test_argmax_argmin_match_numpy(rng, op):
             np.testing.assert_array_equal(got, want)
     y = np.array([1.0, np.nan, 3.0, np.nan])
     assert getattr(ops, op)(y) == getattr(np, op)(y) == 1
+    for n in SIZES:  # rows around the SIMD widths, float32 (dispatched) with ties and NaN
+        z = rng.integers(0, 5, (3, n)).astype(np.float32)
+        np.testing.assert_array_equal(getattr(ops, op)(z, axis=1), getattr(np, op)(z, axis=1))
+        z[1, n // 2] = np.nan
+        assert getattr(ops, op)(z, axis=-1)[1] == n // 2
 
 
 def test_hand_checked_examples():

@@ -127,7 +127,7 @@ Tensor arg_op(const char* name, bool is_min, const Tensor& x, std::optional<int6
   }
   if (out.numel() == 0) return out;
   if (x.dtype() == DType::f32)
-    kernels::arg_reduce_ref<float>(x.data<float>(), out.data<int64_t>(), outer, R, inner, is_min);
+    kernels::arg_reduce_f32(x.data<float>(), out.data<int64_t>(), outer, R, inner, is_min);
   else
     kernels::arg_reduce_ref<double>(x.data<double>(), out.data<int64_t>(), outer, R, inner,
                                     is_min);

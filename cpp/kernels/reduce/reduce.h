@@ -22,6 +22,8 @@ void reduce(ReduceOp op, const T* x, T* y, int64_t outer, int64_t R, int64_t inn
 
 // x is (outer, R, inner), idx is (outer, inner): index of the first max (min when is_min) along
 // R; a NaN counts as the extreme (the first NaN wins), as in numpy.
+void arg_reduce_f32(const float* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner,
+                    bool is_min);  // dispatched: row max (min), then a SIMD find-first
 template <class T>
 void arg_reduce_ref(const T* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner,
                     bool is_min);
@@ -35,9 +37,12 @@ struct SumKernels {
 };
 struct MinMaxKernels {
   float (*row)(const float* x, int64_t n);
+  // Index of the first x[i] == value (the first NaN when value is NaN); n when none.
+  int64_t (*find)(const float* x, int64_t n, float value);
   void (*cols)(const float* x, int64_t R, int64_t ld, int64_t width, float* y);
 };
 
+int64_t find_ref(const float* x, int64_t n, float value);
 extern const SumKernels kSumRef, kSumPortable, kSumAvx2, kSumAvx512;
 extern const MinMaxKernels kMaxRef, kMaxPortable, kMaxAvx2, kMaxAvx512;
 extern const MinMaxKernels kMinRef, kMinPortable, kMinAvx2, kMinAvx512;

@@ -122,6 +122,21 @@ void reduce_f32(ReduceOp op, const float* x, float* y, int64_t outer, int64_t R,
     }
 }
 
+// x is (outer, R, inner), idx is (outer, inner)
+void arg_reduce_f32(const float* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner,
+                    bool is_min) {
+  if (inner != 1 || R == 0) {
+    arg_reduce_ref<float>(x, idx, outer, R, inner, is_min);
+    return;
+  }
+  const MinMaxKernels& k = is_min ? *pick(kMin).fn : *pick(kMax).fn;
+#pragma omp parallel for if (outer * R > kParallelWork)
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* row = x + o * R;
+    idx[o] = k.find(row, R, k.row(row, R));
+  }
+}
+
 template <>
 void reduce<float>(ReduceOp op, const float* x, float* y, int64_t outer, int64_t R, int64_t inner,
                    double scale) {

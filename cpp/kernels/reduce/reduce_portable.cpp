@@ -87,7 +87,7 @@ void mm_cols(const float* x, int64_t R, int64_t ld, int64_t width, float* y) {
 }  // namespace
 
 const SumKernels kSumPortable = {sum_row, sum_cols};
-const MinMaxKernels kMaxPortable = {mm_row<false>, mm_cols<false>};
-const MinMaxKernels kMinPortable = {mm_row<true>, mm_cols<true>};
+const MinMaxKernels kMaxPortable = {mm_row<false>, find_ref, mm_cols<false>};
+const MinMaxKernels kMinPortable = {mm_row<true>, find_ref, mm_cols<true>};
 
 }  // namespace pg::kernels
