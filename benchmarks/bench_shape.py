@@ -41,6 +41,9 @@ def cases(quick: bool) -> list[Case]:
         out.append(Case("amax (4096,1024) axis=-1", _impls(
             lambda: ops.amax(x, axis=-1), lambda: x.max(axis=-1), lambda: t.amax(-1)),
             nbytes=f * (x.size + 4096)))
+        out.append(Case("argmax (4096,1024) axis=-1", _impls(
+            lambda: ops.argmax(x, axis=-1), lambda: x.argmax(axis=-1), lambda: t.argmax(-1)),
+            nbytes=f * x.size + 8 * 4096))
         out.append(Case("mean (4096,1024) all", _impls(
             lambda: ops.mean(x), lambda: x.mean(), lambda: t.mean()), nbytes=f * x.size))
 
