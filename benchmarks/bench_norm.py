@@ -95,6 +95,49 @@ def layer_norm_case(shape, rng) -> Case:
     return Case(f"layer_norm {shape} fwd", impls, nbytes=2 * x.nbytes)
 
 
+def backward_cases(rng) -> list[Case]:
+    """softmax, layer_norm and batch_norm backward against torch.autograd.grad on a saved graph
+    (torch reuses its saved forward results; pygraph recomputes the statistics)."""
+    torch = _torch()
+    out = []
+    specs = [
+        ("softmax", (8 * 12 * 197, 197)),
+        ("layer_norm", (8 * 197, 768)),
+        ("batch_norm", (8, 64, 56, 56)),
+    ]
+    for name, shape in specs:
+        x = rng.standard_normal(shape).astype(np.float32)
+        g = rng.standard_normal(shape).astype(np.float32)
+        C = shape[-1] if name == "layer_norm" else shape[1]
+        w, b = np.ones(C, np.float32), np.zeros(C, np.float32)
+        if name == "softmax":
+            ours = lambda x=x, g=g: ops.softmax_backward(g, x)  # noqa: E731
+        elif name == "layer_norm":
+            ours = lambda x=x, g=g, w=w, b=b, C=C: ops.layer_norm_backward(g, x, C, w, b)  # noqa
+        else:  # with the statistics saved by the forward, as torch does
+            _, sm, si = ops.batch_norm(x, None, None, w, b, training=True, return_stats=True)
+            ours = lambda x=x, g=g, w=w, b=b, sm=sm, si=si: ops.batch_norm_backward(  # noqa
+                g, x, None, None, w, b, training=True, save_mean=sm, save_invstd=si
+            )
+        impls = {"pygraph": ours}
+        if torch:
+            F = torch.nn.functional
+            tx, tg = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
+            tw, tb = torch.from_numpy(w).requires_grad_(), torch.from_numpy(b).requires_grad_()
+            if name == "softmax":
+                ty, inputs = torch.softmax(tx, -1), (tx,)
+            elif name == "layer_norm":
+                ty, inputs = F.layer_norm(tx, (C,), tw, tb), (tx, tw, tb)
+            else:
+                ty, inputs = F.batch_norm(tx, None, None, tw, tb, training=True), (tx, tw, tb)
+            impls["torch"] = lambda ty=ty, tg=tg, inputs=inputs: torch.autograd.grad(
+                ty, inputs, tg, retain_graph=True
+            )
+        # reads grad_output and input, writes grad_input
+        out.append(Case(f"{name} {shape} bwd", impls, nbytes=3 * x.nbytes))
+    return out
+
+
 def cases(quick: bool) -> list[Case]:
     rng = np.random.default_rng(0)
     out = [
@@ -104,6 +147,6 @@ def cases(quick: bool) -> list[Case]:
         batch_norm_case((8, 64, 56, 56), rng),
         layer_norm_case((8 * 197, 768), rng),
     ]
-    if not quick:  # the ViT attention softmax at one head's batch, and a small BN layer
-        out += [softmax_case((12 * 197, 197), rng), batch_norm_case((64, 16, 28, 28), rng)]
+    if not quick:
+        out += backward_cases(rng)
     return out

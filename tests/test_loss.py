@@ -163,6 +163,45 @@ def test_pointwise_backward_matches_finite_differences(rng, name, reduction):
         dt, numeric_grad(lambda v: f(x, v, reduction=reduction), t.copy(), g), atol=1e-6)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_weights_and_pos_weight_match_torch(rng, reduction):
+    torch = torch_or_skip()
+    F = torch.nn.functional
+    x, t = point_inputs(rng, "binary_cross_entropy", (5, 3), np.float32)
+    w = (rng.random(3) + 0.5).astype(np.float32)  # broadcast over rows
+    pw = (rng.random(3) * 3).astype(np.float32)
+    tx, tt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(t).requires_grad_()
+    ty = F.binary_cross_entropy(tx, tt, torch.from_numpy(w), reduction=reduction)
+    g = rng.standard_normal(ty.shape).astype(np.float32)
+    ty.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(ops.binary_cross_entropy(x, t, w, reduction=reduction),
+                               ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    dx, _ = ops.binary_cross_entropy_backward(g, x, t, w, reduction=reduction)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-4, atol=1e-6)
+    z = (rng.standard_normal((5, 3)) * 3).astype(np.float32)
+    tz, tt = torch.from_numpy(z).requires_grad_(), torch.from_numpy(t).requires_grad_()
+    ty = F.binary_cross_entropy_with_logits(tz, tt, torch.from_numpy(w), reduction=reduction,
+                                            pos_weight=torch.from_numpy(pw))
+    ty.backward(torch.from_numpy(g))
+    y = ops.binary_cross_entropy_with_logits(z, t, w, reduction=reduction, pos_weight=pw)
+    np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    dz, dt = ops.binary_cross_entropy_with_logits_backward(g, z, t, w, reduction=reduction,
+                                                           pos_weight=pw)
+    np.testing.assert_allclose(dz, tz.grad.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(dt, tt.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_weighted_bce_backward_matches_finite_differences(rng):
+    z, t = rng.standard_normal((3, 4)), rng.random((3, 4))
+    w, pw, g = rng.random(4) + 0.5, rng.random(4) * 2, rng.standard_normal((3, 4))
+    f = ops.binary_cross_entropy_with_logits
+    dz, dt = ops.binary_cross_entropy_with_logits_backward(g, z, t, w, "none", pw)
+    np.testing.assert_allclose(dz, numeric_grad(lambda v: f(v, t, w, "none", pw), z.copy(), g),
+                               atol=1e-6)
+    np.testing.assert_allclose(dt, numeric_grad(lambda v: f(z, v, w, "none", pw), t.copy(), g),
+                               atol=1e-6)
+
+
 def test_bce_extremes_match_torch():
     torch = torch_or_skip()
     x = np.array([0.0, 1.0, 0.0, 1.0, 1e-30, 1 - 1e-7], np.float32)
@@ -215,6 +254,10 @@ BAD = [
     (lambda: ops.binary_cross_entropy_with_logits(X, np.ones(3)), ValueError,
      r"binary_cross_entropy_with_logits: target has shape \(3,\)"),
     (lambda: ops.mse_loss(X, np.array(["a"])), TypeError, "mse_loss: target must be a real"),
+    (lambda: ops.binary_cross_entropy(X, X, weight=np.ones(2)), ValueError,
+     r"binary_cross_entropy: weight of shape \(2,\) cannot be broadcast to input's shape"),
+    (lambda: ops.binary_cross_entropy_with_logits(X, X, pos_weight=np.ones(4)), ValueError,
+     r"binary_cross_entropy_with_logits: pos_weight of shape \(4,\) cannot be broadcast"),
 ]
 
 

@@ -76,6 +76,31 @@ def test_simd_softmax_matches_ref_tightly(rng):
         np.testing.assert_allclose(ops.log_softmax(x), want_log, rtol=1e-6, atol=2e-6)
 
 
+def test_vectorized_exp_relative_error_below_1e6(isa):
+    # Row [0, x...] with x <= -3: the sum is 1 + small, so each output is exp(x) / sum and its
+    # relative error is the exp's (plus two roundings). Covers the whole normal range.
+    x = np.linspace(-87.0, -3.0, 4001).astype(np.float32)
+    row = np.concatenate([[0.0], x]).astype(np.float32)[None, :]
+    want = np_softmax(row.astype(np.float64))
+    np.testing.assert_allclose(ops.softmax(row), want, rtol=1e-6, atol=0)
+    under = np.array([[0.0, -88.0, -100.0, -1e4]], np.float32)  # exp underflows: 0 or denormal
+    np.testing.assert_allclose(ops.softmax(under), np_softmax(under.astype(float)), atol=1e-37)
+
+
+def test_softmax_masks_infinities_and_nan_like_ref_and_torch(isa):
+    torch = torch_or_skip()
+    x = np.zeros((5, 19), np.float32)
+    x[0, 3:] = -np.inf  # an attention mask
+    x[1, :] = -np.inf  # fully masked row: NaN, as torch
+    x[2, 5] = np.nan
+    x[3, 7] = np.inf
+    x[4] = np.linspace(-3, 3, 19)
+    for axis in (-1, 0):
+        for ours, theirs in [(ops.softmax, torch.softmax), (ops.log_softmax, torch.log_softmax)]:
+            want = theirs(torch.from_numpy(x), axis).numpy()
+            np.testing.assert_allclose(ours(x, axis), want, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
 def test_softmax_any_axis(isa, rng, axis):
     x = rng.standard_normal((3, 17, 5)).astype(np.float32)
@@ -83,6 +108,15 @@ def test_softmax_any_axis(isa, rng, axis):
                                atol=1e-7)
     np.testing.assert_allclose(ops.log_softmax(x, axis=axis),
                                np_log_softmax(x.astype(float), axis), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(2, 9, 300), (1, 3, 17), (3, 1, 7)])
+def test_softmax_over_a_middle_axis_in_column_blocks(isa, rng, shape):
+    x = (rng.standard_normal(shape) * 5).astype(np.float32)
+    np.testing.assert_allclose(ops.softmax(x, 1), np_softmax(x.astype(float), 1), rtol=1e-5,
+                               atol=1e-7)
+    np.testing.assert_allclose(ops.log_softmax(x, 1), np_log_softmax(x.astype(float), 1),
+                               rtol=1e-5, atol=1e-5)
 
 
 def test_softmax_hand_checked():
@@ -385,3 +419,29 @@ BAD = [
 def test_bad_inputs_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_results_do_not_depend_on_the_thread_count(rng):
+    x = rng.standard_normal((64, 8, 96)).astype(np.float32)  # big enough for parallel loops
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    t = rng.integers(0, 8, (64, 96))
+
+    def run():
+        return [
+            ops.softmax(x), ops.log_softmax(x, 1),
+            ops.batch_norm(x, None, None, training=True),
+            ops.layer_norm(x, 96), *ops.layer_norm_backward(g, x, 96, np.ones(96), np.ones(96)),
+            *ops.batch_norm_backward(g, x, None, None, np.ones(8), None, training=True)[:2],
+            ops.cross_entropy_backward(1.0, x, t)[0],
+        ]
+
+    before = pg.num_threads()
+    try:
+        pg.set_num_threads(1)
+        one = run()
+        pg.set_num_threads(2)
+        two = run()
+    finally:
+        pg.set_num_threads(before)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)

@@ -95,7 +95,7 @@ def test_nan_propagates_every_isa(isa, op):
 
 
 @pytest.mark.parametrize("op", ["argmax", "argmin"])
-def test_argmax_argmin_match_numpy(rng, op):
+def test_argmax_argmin_match_numpy(isa, rng, op):
     x = rng.integers(0, 4, (6, 17, 9)).astype(np.float32)  # many ties: first index wins
     for axis in [None, 0, 1, -1]:
         for keepdims in [False, True]:
@@ -105,6 +105,11 @@ def test_argmax_argmin_match_numpy(rng, op):
             np.testing.assert_array_equal(got, want)
     y = np.array([1.0, np.nan, 3.0, np.nan])
     assert getattr(ops, op)(y) == getattr(np, op)(y) == 1
+    for n in SIZES:  # rows around the SIMD widths, float32 (dispatched) with ties and NaN
+        z = rng.integers(0, 5, (3, n)).astype(np.float32)
+        np.testing.assert_array_equal(getattr(ops, op)(z, axis=1), getattr(np, op)(z, axis=1))
+        z[1, n // 2] = np.nan
+        assert getattr(ops, op)(z, axis=-1)[1] == n // 2
 
 
 def test_hand_checked_examples():
@@ -127,6 +132,9 @@ def test_hand_checked_examples():
     np.testing.assert_array_equal(g, [[1, 0, 0], [0, 2, 0]])
     (g,) = ops.amax_backward(np.float32(3), t)
     np.testing.assert_array_equal(g, [[0, 0, 0], [0, 3, 0]])
+    u = np.array([[[1, 3], [0, 0]], [[3, 2], [5, 5]]], np.float32)  # two reduced runs
+    (g,) = ops.amax_backward(np.array([1, 2], np.float32), u, axis=(0, 2))
+    np.testing.assert_array_equal(g, [[[0, 1], [0, 0]], [[0, 0], [2, 0]]])
     (g,) = ops.amin_backward(np.array([1, 1, 1], np.float32), t, axis=0)
     np.testing.assert_array_equal(g, [[0, 1, 1], [1, 0, 0]])
 
@@ -197,21 +205,43 @@ def test_amax_backward_ties_match_torch_max_with_dim(rng):
 
 
 BAD = [
-    (lambda: ops.sum(np.ones((2, 3)), axis=2), ValueError, r"sum: axis 2 is out of range .*\(2, 3\)"),
+    (
+        lambda: ops.sum(np.ones((2, 3)), axis=2),
+        ValueError,
+        r"sum: axis 2 is out of range .*\(2, 3\)",
+    ),
     (lambda: ops.mean(np.ones((2, 3)), axis=-3), ValueError, r"mean: axis -3 is out of range"),
-    (lambda: ops.amax(np.ones((2, 3)), axis=(1, -1)), ValueError, r"amax: axis \(1, -1\) names axis 1 twice .*\(2, 3\)"),
+    (
+        lambda: ops.amax(np.ones((2, 3)), axis=(1, -1)),
+        ValueError,
+        r"amax: axis \(1, -1\) names axis 1 twice .*\(2, 3\)",
+    ),
     (lambda: ops.amin(np.ones((2, 3)), axis=1.5), TypeError, r"amin: axis must be None, an int"),
-    (lambda: ops.argmax(np.ones((2, 3)), axis=(0, 1)), TypeError, r"argmax: axis must be None or an int"),
+    (
+        lambda: ops.argmax(np.ones((2, 3)), axis=(0, 1)),
+        TypeError,
+        r"argmax: axis must be None or an int",
+    ),
     (lambda: ops.argmax(np.ones((2, 3)), axis=5), ValueError, r"argmax: axis 5 is out of range"),
-    (lambda: ops.amax(np.ones((0, 3))), ValueError, r"amax: cannot reduce over zero elements .*\(0, 3\)"),
+    (
+        lambda: ops.amax(np.ones((0, 3))),
+        ValueError,
+        r"amax: cannot reduce over zero elements .*\(0, 3\)",
+    ),
     (lambda: ops.mean(np.ones((2, 0)), axis=1), ValueError, r"mean: cannot reduce over zero"),
     (lambda: ops.argmin(np.ones((0,))), ValueError, r"argmin: cannot take the argmin of zero"),
     (lambda: ops.sum(np.ones(3, dtype=complex)), TypeError, r"sum: input must be a real numeric"),
-    (lambda: ops.sum_backward(np.ones(3), (2, 3), 1, False), ValueError,
-     r"sum_backward: grad_output has shape \(3,\) but the forward output has shape \(2,\)"),
+    (
+        lambda: ops.sum_backward(np.ones(3), (2, 3), 1, False),
+        ValueError,
+        r"sum_backward: grad_output has shape \(3,\) but the forward output has shape \(2,\)",
+    ),
     (lambda: ops.mean_backward(np.ones(2), (2, 3), 4, False), ValueError, r"mean_backward: axis 4"),
-    (lambda: ops.amax_backward(np.ones((2, 1)), np.ones((2, 3)), 1, False), ValueError,
-     r"amax_backward: grad_output has shape \(2, 1\)"),
+    (
+        lambda: ops.amax_backward(np.ones((2, 1)), np.ones((2, 3)), 1, False),
+        ValueError,
+        r"amax_backward: grad_output has shape \(2, 1\)",
+    ),
     (lambda: ops.sum_backward(np.ones(2), "ab", 1, False), TypeError, r"sum_backward: input_shape"),
 ]
 
@@ -220,3 +250,15 @@ BAD = [
 def test_bad_inputs_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_random_shapes_and_axes_every_isa(isa, rng):
+    for _ in range(60):
+        nd = int(rng.integers(0, 5))
+        shape = tuple(int(s) for s in rng.choice([1, 2, 3, 8, 17, 40], nd))
+        k = int(rng.integers(0, nd + 1))
+        axis = tuple(int(a) - nd * int(rng.integers(0, 2)) for a in rng.choice(nd, k, False))
+        x = rng.standard_normal(shape).astype(np.float32)
+        keep = bool(rng.integers(0, 2))
+        for op in NP:
+            check_close(op, getattr(ops, op)(x, axis=axis, keepdims=keep), x, axis, keep)

@@ -24,6 +24,9 @@ def test_transpose_2d_at_tile_edges_every_isa(isa, rng):
         got = ops.transpose(x, 0, 1)
         assert got.flags.c_contiguous
         np.testing.assert_array_equal(got, x.T)
+    for shape in [(1040, 1030), (1030, 1040), (1024, 1024)]:  # large: streaming stores, tails
+        x = rng.standard_normal(shape).astype(np.float32)
+        np.testing.assert_array_equal(ops.transpose(x, 0, 1), x.T)
     x = rng.standard_normal((1000, 33)).astype(np.float32)
     np.testing.assert_array_equal(ops.transpose(x, 1, 0), x.T)
     np.testing.assert_array_equal(ops.transpose(x.T.copy(), -1, -2), x)
@@ -116,8 +119,9 @@ def test_hand_checked_examples():
     np.testing.assert_array_equal(ops.reshape(x, (3, -1)), [[1, 2], [3, 4], [5, 6]])
     np.testing.assert_array_equal(ops.concat([x, x[:1]], 0), [[1, 2, 3], [4, 5, 6], [1, 2, 3]])
     np.testing.assert_array_equal(ops.pad(x, (1, 0)), [[0, 1, 2, 3], [0, 4, 5, 6]])
-    np.testing.assert_array_equal(ops.pad(x, (2, 0), mode="reflect"), [[3, 2, 1, 2, 3], [6, 5, 4, 5, 6]])
-    np.testing.assert_array_equal(ops.pad(x, (0, 2), mode="replicate"), [[1, 2, 3, 3, 3], [4, 5, 6, 6, 6]])
+    reflect, replicate = [[3, 2, 1, 2, 3], [6, 5, 4, 5, 6]], [[1, 2, 3, 3, 3], [4, 5, 6, 6, 6]]
+    np.testing.assert_array_equal(ops.pad(x, (2, 0), mode="reflect"), reflect)
+    np.testing.assert_array_equal(ops.pad(x, (0, 2), mode="replicate"), replicate)
     np.testing.assert_array_equal(ops.pad(x, (-1, 0, 0, -1)), [[2, 3]])
     (g,) = ops.pad_backward(np.array([[1, 1, 1, 1, 1]], np.float32), (1, 3), (2, 0), "reflect")
     np.testing.assert_array_equal(g, [[1, 2, 2]])  # x0 once, x1 twice (itself + mirror), x2 twice
@@ -183,7 +187,8 @@ def test_against_torch(rng):
             if nd not in (k + 1, k + 2):  # torch's reflect/replicate want (N,) C + k axes
                 continue
         tx = t.clone().requires_grad_(True)
-        y = F.pad(tx, pad, mode=mode, value=0.5) if mode == "constant" else F.pad(tx, pad, mode=mode)
+        kw = {"value": 0.5} if mode == "constant" else {}
+        y = F.pad(tx, pad, mode=mode, **kw)
         got = ops.pad(x, pad, mode=mode, value=0.5)
         np.testing.assert_array_equal(got, y.detach().numpy())
         gy = rng.standard_normal(tuple(y.shape)).astype(np.float32)
@@ -194,38 +199,118 @@ def test_against_torch(rng):
         other = list(shape)
         other[axis] = 3
         z = rng.standard_normal(other).astype(np.float32)
-        np.testing.assert_array_equal(ops.cat([x, z], axis), torch.cat([t, torch.tensor(z)], axis).numpy())
+        want = torch.cat([t, torch.tensor(z)], axis).numpy()
+        np.testing.assert_array_equal(ops.cat([x, z], axis), want)
 
 
 BAD = [
-    (lambda: ops.transpose(np.ones((2, 3)), 0, 2), ValueError, r"transpose: axis1 = 2 is out of range .*\(2, 3\)"),
-    (lambda: ops.permute(np.ones((2, 3)), (0, 0)), ValueError, r"permute: axes \(0, 0\) is not a permutation .*\(2, 3\)"),
-    (lambda: ops.permute(np.ones((2, 3)), (0,)), ValueError, r"permute: axes \(0,\) has 1 entries but input has 2 dims"),
+    (
+        lambda: ops.transpose(np.ones((2, 3)), 0, 2),
+        ValueError,
+        r"transpose: axis1 = 2 is out of range .*\(2, 3\)",
+    ),
+    (
+        lambda: ops.permute(np.ones((2, 3)), (0, 0)),
+        ValueError,
+        r"permute: axes \(0, 0\) is not a permutation .*\(2, 3\)",
+    ),
+    (
+        lambda: ops.permute(np.ones((2, 3)), (0,)),
+        ValueError,
+        r"permute: axes \(0,\) has 1 entries but input has 2 dims",
+    ),
     (lambda: ops.permute_backward(np.ones((2, 3)), (1, 2)), ValueError, r"permute_backward: axes"),
-    (lambda: ops.reshape(np.ones((2, 3)), (4, 2)), ValueError, r"reshape: cannot reshape input of shape \(2, 3\) \(6 elements\) into \(4, 2\)"),
-    (lambda: ops.reshape(np.ones((2, 3)), (-1, -1)), ValueError, r"reshape: shape \(-1, -1\) has more than one -1"),
+    (
+        lambda: ops.reshape(np.ones((2, 3)), (4, 2)),
+        ValueError,
+        r"reshape: cannot reshape input of shape \(2, 3\) \(6 elements\) into \(4, 2\)",
+    ),
+    (
+        lambda: ops.reshape(np.ones((2, 3)), (-1, -1)),
+        ValueError,
+        r"reshape: shape \(-1, -1\) has more than one -1",
+    ),
     (lambda: ops.reshape(np.ones((2, 3)), (-1, 4)), ValueError, r"reshape: cannot infer the -1"),
-    (lambda: ops.reshape(np.ones((2, 3)), (-2, -3)), ValueError, r"reshape: shape \(-2, -3\) has a negative size"),
-    (lambda: ops.flatten(np.ones((2, 3)), 1, 0), ValueError, r"flatten: start_axis \(1\) must not come after end_axis"),
-    (lambda: ops.flatten(np.ones((2, 3)), 3), ValueError, r"flatten: start_axis = 3 is out of range"),
+    (
+        lambda: ops.reshape(np.ones((2, 3)), (-2, -3)),
+        ValueError,
+        r"reshape: shape \(-2, -3\) has a negative size",
+    ),
+    (
+        lambda: ops.flatten(np.ones((2, 3)), 1, 0),
+        ValueError,
+        r"flatten: start_axis \(1\) must not come after end_axis",
+    ),
+    (
+        lambda: ops.flatten(np.ones((2, 3)), 3),
+        ValueError,
+        r"flatten: start_axis = 3 is out of range",
+    ),
     (lambda: ops.concat([]), ValueError, r"concat: tensors is empty"),
-    (lambda: ops.concat([np.ones((2, 3)), np.ones(3)]), ValueError, r"concat: tensors\[1\] has 1 dims \(shape \(3,\)\) but tensors\[0\] has 2"),
-    (lambda: ops.concat([np.ones((2, 3)), np.ones((2, 3)), np.ones((2, 4))]), ValueError,
-     r"concat: tensors\[2\] has shape \(2, 4\) but tensors\[0\] has shape \(2, 3\); they must agree on every axis except axis 0"),
-    (lambda: ops.concat([np.ones(2, np.float32), np.ones(2)]), TypeError, r"concat: tensors\[1\] is float64 but tensors\[0\] is float32"),
-    (lambda: ops.concat([np.ones(2), np.ones(2)], axis=1), ValueError, r"concat: axis = 1 is out of range"),
+    (
+        lambda: ops.concat([np.ones((2, 3)), np.ones(3)]),
+        ValueError,
+        r"concat: tensors\[1\] has 1 dims \(shape \(3,\)\) but tensors\[0\] has 2",
+    ),
+    (
+        lambda: ops.concat([np.ones((2, 3)), np.ones((2, 3)), np.ones((2, 4))]),
+        ValueError,
+        r"concat: tensors\[2\] has shape \(2, 4\) but tensors\[0\] has shape \(2, 3\); "
+        r"they must agree on every axis except axis 0",
+    ),
+    (
+        lambda: ops.concat([np.ones(2, np.float32), np.ones(2)]),
+        TypeError,
+        r"concat: tensors\[1\] is float64 but tensors\[0\] is float32",
+    ),
+    (
+        lambda: ops.concat([np.ones(2), np.ones(2)], axis=1),
+        ValueError,
+        r"concat: axis = 1 is out of range",
+    ),
     (lambda: ops.concat([np.float32(1)]), ValueError, r"concat: tensors\[0\] is 0-dimensional"),
     (lambda: ops.concat(np.ones((2, 2))), TypeError, r"concat: tensors must be a list"),
-    (lambda: ops.concat_backward(np.ones((4, 2)), [1, 2], 0), ValueError, r"concat_backward: the shapes add up to 3 along axis 0"),
+    (
+        lambda: ops.concat_backward(np.ones((4, 2)), [1, 2], 0),
+        ValueError,
+        r"concat_backward: the shapes add up to 3 along axis 0",
+    ),
     (lambda: ops.pad(np.ones((2, 3)), (1, 2, 3)), ValueError, r"pad: pad must have an even length"),
-    (lambda: ops.pad(np.ones((2, 3)), (1,) * 6), ValueError, r"pad: pad \(1, 1, 1, 1, 1, 1\) pads 3 axes but input has 2 dims \(shape \(2, 3\)\)"),
-    (lambda: ops.pad(np.ones((2, 3)), (3, 0), mode="reflect"), ValueError, r"pad: reflect padding \(3, 0\) on axis 1 must be smaller than its size 3"),
-    (lambda: ops.pad(np.ones((2, 3)), (-2, -2)), ValueError, r"pad: pad \(-2, -2\) on axis 1 of size 3 gives a negative size"),
-    (lambda: ops.pad(np.ones((2, 3)), (1, 1), mode="circular"), ValueError, r"pad: mode must be 'constant', 'reflect' or 'replicate'"),
-    (lambda: ops.pad_backward(np.ones((2, 4)), (2, 3), (1, 2), "constant"), ValueError,
-     r"pad_backward: grad_output has shape \(2, 4\) but the padded output has shape \(2, 6\)"),
-    (lambda: ops.transpose(np.ones(2, dtype=complex), 0, 0), TypeError, r"transpose: input must be a real numeric"),
-    (lambda: ops.permute(np.ones((2, 2)), "ab"), TypeError, r"permute: axes must be a sequence of ints"),
+    (
+        lambda: ops.pad(np.ones((2, 3)), (1,) * 6),
+        ValueError,
+        r"pad: pad \(1, 1, 1, 1, 1, 1\) pads 3 axes but input has 2 dims \(shape \(2, 3\)\)",
+    ),
+    (
+        lambda: ops.pad(np.ones((2, 3)), (3, 0), mode="reflect"),
+        ValueError,
+        r"pad: reflect padding \(3, 0\) on axis 1 must be smaller than its size 3",
+    ),
+    (
+        lambda: ops.pad(np.ones((2, 3)), (-2, -2)),
+        ValueError,
+        r"pad: pad \(-2, -2\) on axis 1 of size 3 gives a negative size",
+    ),
+    (
+        lambda: ops.pad(np.ones((2, 3)), (1, 1), mode="circular"),
+        ValueError,
+        r"pad: mode must be 'constant', 'reflect' or 'replicate'",
+    ),
+    (
+        lambda: ops.pad_backward(np.ones((2, 4)), (2, 3), (1, 2), "constant"),
+        ValueError,
+        r"pad_backward: grad_output has shape \(2, 4\) but the padded output has shape \(2, 6\)",
+    ),
+    (
+        lambda: ops.transpose(np.ones(2, dtype=complex), 0, 0),
+        TypeError,
+        r"transpose: input must be a real numeric",
+    ),
+    (
+        lambda: ops.permute(np.ones((2, 2)), "ab"),
+        TypeError,
+        r"permute: axes must be a sequence of ints",
+    ),
 ]
 
 
@@ -233,3 +318,12 @@ BAD = [
 def test_bad_inputs_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_random_permutes_every_isa(isa, rng):
+    for _ in range(60):
+        nd = int(rng.integers(1, 6))
+        shape = tuple(int(s) for s in rng.choice([1, 2, 3, 16, 17, 40], nd))
+        x = rng.standard_normal(shape).astype(np.float32)
+        perm = tuple(int(a) for a in rng.permutation(nd))
+        np.testing.assert_array_equal(ops.permute(x, perm), np.transpose(x, perm))

@@ -173,39 +173,62 @@ void bind_losses(py::module_& m) {
       arg("grad_output"), arg("input"), arg("target"), arg("weight"), arg("ignore_index"),
       arg("reduction"));
 
-  using PointFwd = Tensor (*)(const Tensor&, const Tensor&, const std::string&);
+  // mse_loss, binary_cross_entropy and binary_cross_entropy_with_logits share one signature
+  // here: weight and pos_weight are None where the loss has no such argument.
+  using PointFwd = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, const std::string&,
+                              const Tensor&);
   using PointBwd = std::vector<Tensor> (*)(const Tensor&, const Tensor&, const Tensor&,
-                                           const std::string&);
+                                           const Tensor&, const std::string&, const Tensor&);
   auto point = [&m](const char* name, PointFwd f, const char* bname, PointBwd bf) {
     m.def(
         name,
-        [f, name](const py::array& x, const py::array& t, const std::string& red) {
-          Tensor tx = from_numpy(x, name, "input"), tt = from_numpy(t, name, "target"), y;
+        [f, name](const py::array& x, const py::array& t, const Opt& w, const std::string& red,
+                  const Opt& pw) {
+          Tensor tx = from_numpy(x, name, "input"), tt = from_numpy(t, name, "target"),
+                 tw = from_numpy_opt(w, name, "weight"),
+                 tpw = from_numpy_opt(pw, name, "pos_weight"), y;
           {
             py::gil_scoped_release release;
-            y = f(tx, tt, red);
+            y = f(tx, tt, tw, red, tpw);
           }
           return to_numpy(y);
         },
-        arg("input"), arg("target"), arg("reduction"));
+        arg("input"), arg("target"), arg("weight"), arg("reduction"), arg("pos_weight"));
     m.def(
         bname,
-        [bf, bname](const py::array& dy, const py::array& x, const py::array& t,
-                    const std::string& red) {
+        [bf, bname](const py::array& dy, const py::array& x, const py::array& t, const Opt& w,
+                    const std::string& red, const Opt& pw) {
           Tensor tdy = from_numpy(dy, bname, "grad_output"), tx = from_numpy(x, bname, "input"),
-                 tt = from_numpy(t, bname, "target");
+                 tt = from_numpy(t, bname, "target"), tw = from_numpy_opt(w, bname, "weight"),
+                 tpw = from_numpy_opt(pw, bname, "pos_weight");
           std::vector<Tensor> g;
           {
             py::gil_scoped_release release;
-            g = bf(tdy, tx, tt, red);
+            g = bf(tdy, tx, tt, tw, red, tpw);
           }
           return to_numpy(g);
         },
-        arg("grad_output"), arg("input"), arg("target"), arg("reduction"));
+        arg("grad_output"), arg("input"), arg("target"), arg("weight"), arg("reduction"),
+        arg("pos_weight"));
   };
-  point("mse_loss", ops::mse_loss, "mse_loss_backward", ops::mse_loss_backward);
-  point("binary_cross_entropy", ops::binary_cross_entropy, "binary_cross_entropy_backward",
-        ops::binary_cross_entropy_backward);
+  point(
+      "mse_loss",
+      [](const Tensor& x, const Tensor& t, const Tensor&, const std::string& r, const Tensor&) {
+        return ops::mse_loss(x, t, r);
+      },
+      "mse_loss_backward",
+      [](const Tensor& dy, const Tensor& x, const Tensor& t, const Tensor&, const std::string& r,
+         const Tensor&) { return ops::mse_loss_backward(dy, x, t, r); });
+  point(
+      "binary_cross_entropy",
+      [](const Tensor& x, const Tensor& t, const Tensor& w, const std::string& r, const Tensor&) {
+        return ops::binary_cross_entropy(x, t, w, r);
+      },
+      "binary_cross_entropy_backward",
+      [](const Tensor& dy, const Tensor& x, const Tensor& t, const Tensor& w,
+         const std::string& r, const Tensor&) {
+        return ops::binary_cross_entropy_backward(dy, x, t, w, r);
+      });
   point("binary_cross_entropy_with_logits", ops::binary_cross_entropy_with_logits,
         "binary_cross_entropy_with_logits_backward",
         ops::binary_cross_entropy_with_logits_backward);

@@ -121,7 +121,8 @@ void bind_shape(py::module_& m) {
   m.def(
       "reshape",
       [](const py::array& x, const std::vector<int64_t>& shape) {
-        return unary(x, "reshape", "input", [&](const Tensor& t) { return ops::reshape(t, shape); });
+        return unary(x, "reshape", "input",
+                     [&](const Tensor& t) { return ops::reshape(t, shape); });
       },
       py::arg("input"), py::arg("shape"));
   m.def(

@@ -147,10 +147,15 @@ std::vector<Tensor> class_loss_backward_typed(const std::string& op, const Tenso
 
 using kernels::PointLoss;
 
-void check_point_args(const std::string& op, const Tensor& x, const Tensor& t) {
-  check_same_dtype(op.c_str(), {{"input", &x}, {"target", &t}});
+// weight and pos_weight arrive broadcast to input's shape (pygraph.ops does that).
+void check_point_args(const std::string& op, const Tensor& x, const Tensor& t, const Tensor& w,
+                      const Tensor& pw) {
+  check_same_dtype(op.c_str(), {{"input", &x}, {"target", &t}, {"weight", &w},
+                                {"pos_weight", &pw}});
   check_nonempty(op.c_str(), "input", x);
   check_same_shape(op.c_str(), "target", t, x.shape(), "must match input");
+  if (w.defined()) check_same_shape(op.c_str(), "weight", w, x.shape(), "must match input");
+  if (pw.defined()) check_same_shape(op.c_str(), "pos_weight", pw, x.shape(), "must match input");
 }
 
 template <class T>
@@ -163,11 +168,17 @@ void check_probabilities(const std::string& op, const Tensor& x) {
 }
 
 template <class T>
+const T* opt(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+
+template <class T>
 Tensor point_loss_typed(const std::string& op, PointLoss kind, const Tensor& x, const Tensor& t,
-                        Reduction r) {
+                        const Tensor& w, const Tensor& pw, Reduction r) {
   if (kind == PointLoss::bce) check_probabilities<T>(op, x);
   Tensor loss = Tensor::empty(x.shape(), dtype_of<T>(), op);
-  kernels::point_loss_ref<T>(kind, x.data<T>(), t.data<T>(), x.numel(), loss.data<T>());
+  kernels::point_loss_ref<T>(kind, x.data<T>(), t.data<T>(), opt<T>(w), opt<T>(pw), x.numel(),
+                             loss.data<T>());
   if (r == Reduction::none) return loss;
   Tensor out = Tensor::empty({}, dtype_of<T>(), op);
   double s = total(loss.data<T>(), loss.numel());
@@ -179,34 +190,35 @@ Tensor point_loss_typed(const std::string& op, PointLoss kind, const Tensor& x, 
 template <class T>
 std::vector<Tensor> point_loss_backward_typed(const std::string& op, PointLoss kind,
                                               const Tensor& dy, const Tensor& x, const Tensor& t,
-                                              Reduction r) {
+                                              const Tensor& w, const Tensor& pw, Reduction r) {
   check_same_dtype(op.c_str(), {{"input", &x}, {"grad_output", &dy}});
   check_grad_output(op, dy, r, x.shape());
   if (kind == PointLoss::bce) check_probabilities<T>(op, x);
   const T scale = r == Reduction::mean ? T(1.0 / static_cast<double>(x.numel())) : T(1);
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
   Tensor dt = Tensor::empty(x.shape(), dtype_of<T>(), op);
-  kernels::point_loss_backward_ref<T>(kind, x.data<T>(), t.data<T>(), x.numel(), dy.data<T>(),
-                                      r == Reduction::none ? 1 : 0, scale, dx.data<T>(),
-                                      dt.data<T>());
+  kernels::point_loss_backward_ref<T>(kind, x.data<T>(), t.data<T>(), opt<T>(w), opt<T>(pw),
+                                      x.numel(), dy.data<T>(), r == Reduction::none ? 1 : 0,
+                                      scale, dx.data<T>(), dt.data<T>());
   return {dx, dt};
 }
 
 Tensor point_loss(const std::string& op, PointLoss kind, const Tensor& x, const Tensor& t,
-                  const std::string& reduction) {
+                  const Tensor& w, const Tensor& pw, const std::string& reduction) {
   const Reduction r = parse_reduction(op, reduction);
-  check_point_args(op, x, t);
-  return x.dtype() == DType::f32 ? point_loss_typed<float>(op, kind, x, t, r)
-                                 : point_loss_typed<double>(op, kind, x, t, r);
+  check_point_args(op, x, t, w, pw);
+  return x.dtype() == DType::f32 ? point_loss_typed<float>(op, kind, x, t, w, pw, r)
+                                 : point_loss_typed<double>(op, kind, x, t, w, pw, r);
 }
 
 std::vector<Tensor> point_loss_backward(const std::string& op, PointLoss kind, const Tensor& dy,
-                                        const Tensor& x, const Tensor& t,
-                                        const std::string& reduction) {
+                                        const Tensor& x, const Tensor& t, const Tensor& w,
+                                        const Tensor& pw, const std::string& reduction) {
   const Reduction r = parse_reduction(op, reduction);
-  check_point_args(op, x, t);
-  return x.dtype() == DType::f32 ? point_loss_backward_typed<float>(op, kind, dy, x, t, r)
-                                 : point_loss_backward_typed<double>(op, kind, dy, x, t, r);
+  check_point_args(op, x, t, w, pw);
+  return x.dtype() == DType::f32
+             ? point_loss_backward_typed<float>(op, kind, dy, x, t, w, pw, r)
+             : point_loss_backward_typed<double>(op, kind, dy, x, t, w, pw, r);
 }
 
 Tensor class_loss(const std::string& op, const Tensor& x, const Tensor& target,
@@ -262,29 +274,34 @@ std::vector<Tensor> nll_loss_backward(const Tensor& dy, const Tensor& x, const T
 }
 
 Tensor mse_loss(const Tensor& x, const Tensor& t, const std::string& reduction) {
-  return point_loss("mse_loss", PointLoss::mse, x, t, reduction);
+  return point_loss("mse_loss", PointLoss::mse, x, t, Tensor(), Tensor(), reduction);
 }
 std::vector<Tensor> mse_loss_backward(const Tensor& dy, const Tensor& x, const Tensor& t,
                                       const std::string& reduction) {
-  return point_loss_backward("mse_loss_backward", PointLoss::mse, dy, x, t, reduction);
-}
-Tensor binary_cross_entropy(const Tensor& x, const Tensor& t, const std::string& reduction) {
-  return point_loss("binary_cross_entropy", PointLoss::bce, x, t, reduction);
-}
-std::vector<Tensor> binary_cross_entropy_backward(const Tensor& dy, const Tensor& x,
-                                                  const Tensor& t, const std::string& reduction) {
-  return point_loss_backward("binary_cross_entropy_backward", PointLoss::bce, dy, x, t,
+  return point_loss_backward("mse_loss_backward", PointLoss::mse, dy, x, t, Tensor(), Tensor(),
                              reduction);
 }
-Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& t,
-                                        const std::string& reduction) {
-  return point_loss("binary_cross_entropy_with_logits", PointLoss::bce_logits, x, t, reduction);
+Tensor binary_cross_entropy(const Tensor& x, const Tensor& t, const Tensor& w,
+                            const std::string& reduction) {
+  return point_loss("binary_cross_entropy", PointLoss::bce, x, t, w, Tensor(), reduction);
+}
+std::vector<Tensor> binary_cross_entropy_backward(const Tensor& dy, const Tensor& x,
+                                                  const Tensor& t, const Tensor& w,
+                                                  const std::string& reduction) {
+  return point_loss_backward("binary_cross_entropy_backward", PointLoss::bce, dy, x, t, w,
+                             Tensor(), reduction);
+}
+Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& t, const Tensor& w,
+                                        const std::string& reduction, const Tensor& pos_weight) {
+  return point_loss("binary_cross_entropy_with_logits", PointLoss::bce_logits, x, t, w,
+                    pos_weight, reduction);
 }
 std::vector<Tensor> binary_cross_entropy_with_logits_backward(const Tensor& dy, const Tensor& x,
-                                                              const Tensor& t,
-                                                              const std::string& reduction) {
+                                                              const Tensor& t, const Tensor& w,
+                                                              const std::string& reduction,
+                                                              const Tensor& pos_weight) {
   return point_loss_backward("binary_cross_entropy_with_logits_backward", PointLoss::bce_logits,
-                             dy, x, t, reduction);
+                             dy, x, t, w, pos_weight, reduction);
 }
 
 }  // namespace pg::ops

@@ -26,15 +26,17 @@ std::vector<Tensor> nll_loss_backward(const Tensor& grad_output, const Tensor& x
 Tensor mse_loss(const Tensor& x, const Tensor& target, const std::string& reduction);
 std::vector<Tensor> mse_loss_backward(const Tensor& grad_output, const Tensor& x,
                                       const Tensor& target, const std::string& reduction);
-Tensor binary_cross_entropy(const Tensor& x, const Tensor& target, const std::string& reduction);
+// weight (and pos_weight) have input's shape or are undefined.
+Tensor binary_cross_entropy(const Tensor& x, const Tensor& target, const Tensor& weight,
+                            const std::string& reduction);
 std::vector<Tensor> binary_cross_entropy_backward(const Tensor& grad_output, const Tensor& x,
-                                                  const Tensor& target,
+                                                  const Tensor& target, const Tensor& weight,
                                                   const std::string& reduction);
 Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& target,
-                                        const std::string& reduction);
-std::vector<Tensor> binary_cross_entropy_with_logits_backward(const Tensor& grad_output,
-                                                              const Tensor& x,
-                                                              const Tensor& target,
-                                                              const std::string& reduction);
+                                        const Tensor& weight, const std::string& reduction,
+                                        const Tensor& pos_weight);
+std::vector<Tensor> binary_cross_entropy_with_logits_backward(
+    const Tensor& grad_output, const Tensor& x, const Tensor& target, const Tensor& weight,
+    const std::string& reduction, const Tensor& pos_weight);
 
 }  // namespace pg::ops

@@ -44,9 +44,9 @@ template <class T>
 Tensor softmax_backward_typed(const char* op, const Tensor& dy, const Tensor& x, int64_t axis,
                               bool log) {
   const Around a = split_axis(op, x, axis);
-  Tensor y = softmax_typed<T>(op, x, axis, log);
-  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
-  kernels::softmax_backward_ref<T>(dy.data<T>(), y.data<T>(), dx.data<T>(), a.outer, a.n,
+  // Both formulas use p = softmax(x); it is computed into dx, which the backward overwrites.
+  Tensor dx = softmax_typed<T>(op, x, axis, false);
+  kernels::softmax_backward_ref<T>(dy.data<T>(), dx.data<T>(), dx.data<T>(), a.outer, a.n,
                                    a.inner, log);
   return dx;
 }
@@ -177,18 +177,16 @@ template <class T>
 std::vector<Tensor> layer_norm_backward_typed(const Tensor& dy, const Tensor& x, const Shape& ns,
                                               const Tensor& w, const Tensor& b, double eps) {
   const auto [M, D] = layer_norm_dims("layer_norm_backward", x, ns, w, b, eps);
-  // The statistics are recomputed in T by the reference (cheap next to the backward itself).
-  Tensor scratch = Tensor::empty(x.shape(), dtype_of<T>(), "layer_norm_backward");
-  std::vector<T> mean(M), invstd(M);
-  kernels::layer_norm_ref<T>(x.data<T>(), scratch.data<T>(), M, D, nullptr, nullptr, T(eps),
-                             mean.data(), invstd.data());
+  std::vector<T> mean(M), invstd(M);  // the kernel recomputes them row by row
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), "layer_norm_backward"), dw, db;
   if (w.defined()) dw = Tensor::empty(ns, dtype_of<T>(), "layer_norm_backward");
   if (b.defined()) db = Tensor::empty(ns, dtype_of<T>(), "layer_norm_backward");
+  const int64_t chunks = (M + kernels::kLayerNormRows - 1) / kernels::kLayerNormRows;
+  std::vector<T> work(w.defined() || b.defined() ? chunks * 2 * D : 0);
   kernels::layer_norm_backward_ref<T>(dy.data<T>(), x.data<T>(), M, D, mean.data(),
-                                      invstd.data(), ptr<T>(w), dx.data<T>(),
+                                      invstd.data(), true, T(eps), ptr<T>(w), dx.data<T>(),
                                       dw.defined() ? dw.data<T>() : nullptr,
-                                      db.defined() ? db.data<T>() : nullptr);
+                                      db.defined() ? db.data<T>() : nullptr, work.data());
   return {dx, dw, db};
 }
 
@@ -204,7 +202,7 @@ std::vector<Tensor> batch_norm_backward_typed(const Tensor& dy, const Tensor& x,
     for (int64_t c = 0; c < C; ++c) mean[c] = save_mean.data<T>()[c];
     for (int64_t c = 0; c < C; ++c) invstd[c] = save_invstd.data<T>()[c];
   } else if (training) {
-    kernels::batch_norm_stats_ref<T>(x.data<T>(), N, C, S, mean.data(), invstd.data());
+    kernels::batch_norm_stats<T>(x.data<T>(), N, C, S, mean.data(), invstd.data());
     for (auto& v : invstd) v = T(1 / std::sqrt(static_cast<double>(v) + eps));
   } else {
     for (int64_t c = 0; c < C; ++c) mean[c] = rm.data<T>()[c];

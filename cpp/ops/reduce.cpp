@@ -127,7 +127,7 @@ Tensor arg_op(const char* name, bool is_min, const Tensor& x, std::optional<int6
   }
   if (out.numel() == 0) return out;
   if (x.dtype() == DType::f32)
-    kernels::arg_reduce_ref<float>(x.data<float>(), out.data<int64_t>(), outer, R, inner, is_min);
+    kernels::arg_reduce_f32(x.data<float>(), out.data<int64_t>(), outer, R, inner, is_min);
   else
     kernels::arg_reduce_ref<double>(x.data<double>(), out.data<int64_t>(), outer, R, inner,
                                     is_min);
@@ -168,8 +168,10 @@ Tensor expand_op(const char* name, bool mean, const Tensor& gy, const Shape& inp
   const double scale = mean ? 1.0 / static_cast<double>(reduced_count(input_shape, mask)) : 1.0;
   std::vector<int64_t> dims, ys;
   expand_layout(input_shape, mask, dims, ys);
-  if (gy.dtype() == DType::f32) kernels::expand_ref<float>(gy.data<float>(), gx.data<float>(), dims, ys, scale);
-  else kernels::expand_ref<double>(gy.data<double>(), gx.data<double>(), dims, ys, scale);
+  if (gy.dtype() == DType::f32)
+    kernels::expand_ref<float>(gy.data<float>(), gx.data<float>(), dims, ys, scale);
+  else
+    kernels::expand_ref<double>(gy.data<double>(), gx.data<double>(), dims, ys, scale);
   return gx;
 }
 
@@ -180,6 +182,23 @@ Tensor route_op(const char* name, ReduceOp op, const Tensor& gy, const Tensor& x
   Tensor gx = Tensor::empty(x.shape(), x.dtype(), name);
   if (gx.numel() == 0) return gx;
   const Tensor y = op == ReduceOp::max ? amax(x, axis, keepdims) : amin(x, axis, keepdims);
+  const std::vector<Run> runs = merge_runs(x.shape(), mask);
+  int reduced_runs = 0, k = 0;
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (runs[i].reduced) ++reduced_runs, k = static_cast<int>(i);
+  if (reduced_runs == 1) {  // (outer, R, inner): threaded
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < k; ++i) outer *= runs[i].size;
+    for (size_t i = k + 1; i < runs.size(); ++i) inner *= runs[i].size;
+    if (x.dtype() == DType::f32)
+      kernels::route_first_rows_ref<float>(x.data<float>(), y.data<float>(), gy.data<float>(),
+                                           gx.data<float>(), outer, runs[k].size, inner);
+    else
+      kernels::route_first_rows_ref<double>(x.data<double>(), y.data<double>(),
+                                            gy.data<double>(), gx.data<double>(), outer,
+                                            runs[k].size, inner);
+    return gx;
+  }
   std::vector<int64_t> dims, ys;
   expand_layout(x.shape(), mask, dims, ys);
   if (x.dtype() == DType::f32)

@@ -146,8 +146,9 @@ Tensor reshape(const Tensor& x, const std::vector<int64_t>& shape) {
   Shape out(shape.begin(), shape.end());
   if (infer >= 0) {
     if (known == 0 || x.numel() % known)
-      throw ValueError(cat("reshape: cannot infer the -1 in ", ints_str(shape), " for input of shape ",
-                           shape_str(x.shape()), " (", x.numel(), " elements)"));
+      throw ValueError(cat("reshape: cannot infer the -1 in ", ints_str(shape),
+                           " for input of shape ", shape_str(x.shape()), " (", x.numel(),
+                           " elements)"));
     out[infer] = x.numel() / known;
   } else if (known != x.numel()) {
     throw ValueError(cat("reshape: cannot reshape input of shape ", shape_str(x.shape()), " (",

@@ -82,14 +82,36 @@ def nll_loss_backward(
     return tuple(_core.nll_loss_backward(g, x, t, w, int(ignore_index), reduction))
 
 
-def _point(name: str, input: Any, target: Any, reduction: str) -> np.ndarray:
-    x, t = floats(name, input=input, target=target)
-    return getattr(_core, name)(x, t, reduction)
+def _broadcast(op: str, arg: str, a: np.ndarray | None, shape: tuple) -> np.ndarray | None:
+    """weight / pos_weight broadcast to input's shape, as torch does."""
+    if a is None:
+        return None
+    try:
+        return np.ascontiguousarray(np.broadcast_to(a, shape))
+    except ValueError:
+        raise ValueError(
+            f"{op}: {arg} of shape {a.shape} cannot be broadcast to input's shape {shape}"
+        ) from None
 
 
-def _point_backward(name: str, grad_output: Any, input: Any, target: Any, reduction: str):
-    g, x, t = floats(name, grad_output=grad_output, input=input, target=target)
-    return tuple(getattr(_core, name)(g, x, t, reduction))
+def _point_args(name: str, weight: Any = None, pos_weight: Any = None, **arrays: Any):
+    *rest, w, pw = floats(name, **arrays, weight=weight, pos_weight=pos_weight)
+    x = rest[-2]
+    return [*rest, _broadcast(name, "weight", w, x.shape), _broadcast(name, "pos_weight", pw,
+                                                                       x.shape)]
+
+
+def _point(name: str, input: Any, target: Any, reduction: str, weight=None, pos_weight=None):
+    x, t, w, pw = _point_args(name, weight, pos_weight, input=input, target=target)
+    return getattr(_core, name)(x, t, w, reduction, pw)
+
+
+def _point_backward(name: str, grad_output: Any, input: Any, target: Any, reduction: str,
+                    weight=None, pos_weight=None):
+    g, x, t, w, pw = _point_args(
+        name, weight, pos_weight, grad_output=grad_output, input=input, target=target
+    )
+    return tuple(getattr(_core, name)(g, x, t, w, reduction, pw))
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> np.ndarray:
@@ -106,35 +128,63 @@ def mse_loss_backward(grad_output: Any, input: Any, target: Any, reduction: str 
     return _point_backward("mse_loss_backward", grad_output, input, target, reduction)
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> np.ndarray:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities input p in [0, 1]; logs clamp at -100.
+def binary_cross_entropy(
+    input: Any, target: Any, weight: Any = None, reduction: str = "mean"
+) -> np.ndarray:
+    """-w (t log p + (1 - t) log(1 - p)) for probabilities input p in [0, 1]; logs clamp at -100.
+
+    weight (optional) broadcasts to input's shape.
 
     >>> round(float(binary_cross_entropy(np.array([0.5]), np.array([1.0]))), 6)  # ln 2
     0.693147
     """
-    return _point("binary_cross_entropy", input, target, reduction)
+    return _point("binary_cross_entropy", input, target, reduction, weight)
 
 
 def binary_cross_entropy_backward(
-    grad_output: Any, input: Any, target: Any, reduction: str = "mean"
+    grad_output: Any, input: Any, target: Any, weight: Any = None, reduction: str = "mean"
 ):
     """(grad_input, grad_target) of binary_cross_entropy."""
-    return _point_backward("binary_cross_entropy_backward", grad_output, input, target, reduction)
+    return _point_backward(
+        "binary_cross_entropy_backward", grad_output, input, target, reduction, weight
+    )
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean"):
+def binary_cross_entropy_with_logits(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> np.ndarray:
     """binary_cross_entropy(sigmoid(input), target), computed stably from the logits.
+
+    pos_weight (e.g. one value per class, broadcast over the last axis) scales the positive
+    term: -w (pos_weight t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))).
 
     >>> round(float(binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]))), 6)
     0.693147
     """
-    return _point("binary_cross_entropy_with_logits", input, target, reduction)
+    return _point(
+        "binary_cross_entropy_with_logits", input, target, reduction, weight, pos_weight
+    )
 
 
 def binary_cross_entropy_with_logits_backward(
-    grad_output: Any, input: Any, target: Any, reduction: str = "mean"
+    grad_output: Any,
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
 ):
-    """(grad_input, grad_target): (sigmoid(input) - target, -input), times grad and 1/n."""
+    """(grad_input, grad_target) of binary_cross_entropy_with_logits."""
     return _point_backward(
-        "binary_cross_entropy_with_logits_backward", grad_output, input, target, reduction
+        "binary_cross_entropy_with_logits_backward",
+        grad_output,
+        input,
+        target,
+        reduction,
+        weight,
+        pos_weight,
     )

@@ -54,9 +54,13 @@ template <class T>
 void layer_norm(const T* x, T* y, int64_t M, int64_t D, const T* weight, const T* bias, T eps,
                 T* mean, T* invstd);
 
-// dy, x, dx are (M, D); mean, invstd (M) from the forward; dweight, dbias (D) nullable.
+// dy, x, dx are (M, D); mean, invstd (M): read, or computed here (in T, with eps) when
+// compute_stats; weight, dweight, dbias (D) nullable. work: scratch of
+// ceil(M / kLayerNormRows) * 2 * D elements for the partial column sums.
+constexpr int64_t kLayerNormRows = 32;
 template <class T>
-void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, const T* mean,
-                             const T* invstd, const T* weight, T* dx, T* dweight, T* dbias);
+void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, T* mean, T* invstd,
+                             bool compute_stats, T eps, const T* weight, T* dx, T* dweight,
+                             T* dbias, T* work);
 
 }  // namespace pg::kernels

@@ -57,6 +57,32 @@ void route_first_ref(const T* x, const T* y, const T* gy, T* gx, const std::vect
   }
 }
 
+// x, gx are (outer, R, inner); y, gy are (outer, inner)
+template <class T>
+void route_first_rows_ref(const T* x, const T* y, const T* gy, T* gx, int64_t outer, int64_t R,
+                          int64_t inner) {
+#pragma omp parallel for if (outer * R * inner > (1 << 15))
+  for (int64_t o = 0; o < outer; ++o) {
+    const T* xo = x + o * R * inner;
+    T* go = gx + o * R * inner;
+    std::fill(go, go + R * inner, T(0));
+    for (int64_t i = 0; i < inner; ++i) {
+      const T m = y[o * inner + i];
+      for (int64_t r = 0; r < R; ++r) {
+        const T v = xo[r * inner + i];
+        if (v == m || (v != v && m != m)) {
+          go[r * inner + i] = gy[o * inner + i];
+          break;
+        }
+      }
+    }
+  }
+}
+
+template void route_first_rows_ref<float>(const float*, const float*, const float*, float*,
+                                          int64_t, int64_t, int64_t);
+template void route_first_rows_ref<double>(const double*, const double*, const double*, double*,
+                                           int64_t, int64_t, int64_t);
 template void expand_ref<float>(const float*, float*, const std::vector<int64_t>&,
                                 const std::vector<int64_t>&, double);
 template void expand_ref<double>(const double*, double*, const std::vector<int64_t>&,

@@ -22,22 +22,27 @@ void reduce(ReduceOp op, const T* x, T* y, int64_t outer, int64_t R, int64_t inn
 
 // x is (outer, R, inner), idx is (outer, inner): index of the first max (min when is_min) along
 // R; a NaN counts as the extreme (the first NaN wins), as in numpy.
+void arg_reduce_f32(const float* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner,
+                    bool is_min);  // dispatched: row max (min), then a SIMD find-first
 template <class T>
 void arg_reduce_ref(const T* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner,
                     bool is_min);
 
 // The per-ISA primitives behind reduce_f32. A row is contiguous; "cols" reduce `width`
 // adjacent columns over R rows with row stride ld, writing y[0..width).
-constexpr int64_t kReduceColTile = 512;  // the most columns one `cols` call reduces
+constexpr int64_t kReduceColTile = 1024;  // the most columns one `cols` call reduces
 struct SumKernels {
   double (*row)(const float* x, int64_t n);
   void (*cols)(const float* x, int64_t R, int64_t ld, int64_t width, double scale, float* y);
 };
 struct MinMaxKernels {
   float (*row)(const float* x, int64_t n);
+  // Index of the first x[i] == value (the first NaN when value is NaN); n when none.
+  int64_t (*find)(const float* x, int64_t n, float value);
   void (*cols)(const float* x, int64_t R, int64_t ld, int64_t width, float* y);
 };
 
+int64_t find_ref(const float* x, int64_t n, float value);
 extern const SumKernels kSumRef, kSumPortable, kSumAvx2, kSumAvx512;
 extern const MinMaxKernels kMaxRef, kMaxPortable, kMaxAvx2, kMaxAvx512;
 extern const MinMaxKernels kMinRef, kMinPortable, kMinAvx2, kMinAvx512;
@@ -58,5 +63,11 @@ void expand_ref(const T* gy, T* gx, const std::vector<int64_t>& dims,
 template <class T>
 void route_first_ref(const T* x, const T* y, const T* gy, T* gx, const std::vector<int64_t>& dims,
                      const std::vector<int64_t>& ystride, int64_t ynumel);
+
+// The same routing for one reduced run: x, gx are (outer, R, inner), y, gy are (outer, inner).
+// Threads over outer.
+template <class T>
+void route_first_rows_ref(const T* x, const T* y, const T* gy, T* gx, int64_t outer, int64_t R,
+                          int64_t inner);
 
 }  // namespace pg::kernels

@@ -96,7 +96,10 @@ template <bool kMin>
 float mm_row(const float* x, int64_t n) {
   if (n < 32) return (kMin ? kMinRef : kMaxRef).row(x, n);
   __m256 a[4], nan = _mm256_setzero_ps();
-  for (int k = 0; k < 4; ++k) a[k] = _mm256_loadu_ps(x + 8 * k), nan = _mm256_or_ps(nan, isnan(a[k]));
+  for (int k = 0; k < 4; ++k) {
+    a[k] = _mm256_loadu_ps(x + 8 * k);
+    nan = _mm256_or_ps(nan, isnan(a[k]));
+  }
   // The last (possibly overlapping) block re-reads a few values: harmless for max/min.
   for (int64_t i = 32; i < n; i += 32) {
     const float* p = x + imin(i, n - 32);
@@ -110,7 +113,8 @@ float mm_row(const float* x, int64_t n) {
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, pick<kMin>(pick<kMin>(a[0], a[1]), pick<kMin>(a[2], a[3])));
   float m = lanes[0];
-  for (int l = 1; l < 8; ++l) m = kMin ? (lanes[l] < m ? lanes[l] : m) : (lanes[l] > m ? lanes[l] : m);
+  for (int l = 1; l < 8; ++l)
+    m = kMin ? (lanes[l] < m ? lanes[l] : m) : (lanes[l] > m ? lanes[l] : m);
   return m;
 }
 
@@ -140,10 +144,25 @@ void mm_cols(const float* x, int64_t R, int64_t ld, int64_t width, float* y) {
                         _mm256_blendv_ps(_mm256_load_ps(acc + c), qnan, _mm256_load_ps(nan + c)));
 }
 
+// x is (n,)
+int64_t find(const float* x, int64_t n, float value) {
+  const __m256 v = _mm256_set1_ps(value);
+  const bool nan = value != value;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 a = _mm256_loadu_ps(x + i);
+    const int m = _mm256_movemask_ps(nan ? isnan(a) : _mm256_cmp_ps(a, v, _CMP_EQ_OQ));
+    if (m) return i + __builtin_ctz(m);
+  }
+  for (; i < n; ++i)
+    if (x[i] == value || (nan && x[i] != x[i])) return i;
+  return n;
+}
+
 }  // namespace
 
 const SumKernels kSumAvx2 = {sum_row, sum_cols};
-const MinMaxKernels kMaxAvx2 = {mm_row<false>, mm_cols<false>};
-const MinMaxKernels kMinAvx2 = {mm_row<true>, mm_cols<true>};
+const MinMaxKernels kMaxAvx2 = {mm_row<false>, find, mm_cols<false>};
+const MinMaxKernels kMinAvx2 = {mm_row<true>, find, mm_cols<true>};
 
 }  // namespace pg::kernels

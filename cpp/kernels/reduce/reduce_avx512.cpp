@@ -38,7 +38,8 @@ double sum_row(const float* x, int64_t n) {
       a2 = _mm512_add_ps(a2, _mm512_loadu_ps(x + i + 32));
       a3 = _mm512_add_ps(a3, _mm512_loadu_ps(x + i + 48));
     }
-    for (; i < end; i += 16) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(end - i), x + i));
+    for (; i < end; i += 16)
+      a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(end - i), x + i));
     i = end;
     const __m512 s = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
     d0 = _mm512_add_pd(d0, widen_lo(s));
@@ -135,10 +136,23 @@ void mm_cols(const float* x, int64_t R, int64_t ld, int64_t width, float* y) {
                           _mm512_mask_blend_ps(nan[c / 16], _mm512_load_ps(acc + c), qnan));
 }
 
+// x is (n,)
+int64_t find(const float* x, int64_t n, float value) {
+  const __m512 v = _mm512_set1_ps(value);
+  const bool nan = value != value;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 t = tail_mask(n - i);
+    const __m512 a = _mm512_maskz_loadu_ps(t, x + i);
+    const __mmask16 m = t & (nan ? isnan(a) : _mm512_cmp_ps_mask(a, v, _CMP_EQ_OQ));
+    if (m) return i + __builtin_ctz(m);
+  }
+  return n;
+}
+
 }  // namespace
 
 const SumKernels kSumAvx512 = {sum_row, sum_cols};
-const MinMaxKernels kMaxAvx512 = {mm_row<false>, mm_cols<false>};
-const MinMaxKernels kMinAvx512 = {mm_row<true>, mm_cols<true>};
+const MinMaxKernels kMaxAvx512 = {mm_row<false>, find, mm_cols<false>};
+const MinMaxKernels kMinAvx512 = {mm_row<true>, find, mm_cols<true>};
 
 }  // namespace pg::kernels

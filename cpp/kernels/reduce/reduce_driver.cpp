@@ -103,11 +103,16 @@ void reduce_f32(ReduceOp op, const float* x, float* y, int64_t outer, int64_t R,
       minmax_rows(mk, x, y, outer, R);
     return;
   }
-  const int64_t tiles = (inner + kColTile - 1) / kColTile;
+  // Narrower tiles until every thread has one; a column's sum does not depend on the tiling.
+  int64_t tile = kColTile;
+  while (tile > 64 && outer * ((inner + tile - 1) / tile) < num_threads() &&
+         outer * R * inner > kParallelWork)
+    tile /= 2;
+  const int64_t tiles = (inner + tile - 1) / tile;
 #pragma omp parallel for collapse(2) if (outer * R * inner > kParallelWork)
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t t = 0; t < tiles; ++t) {
-      const int64_t c = t * kColTile, w = std::min(kColTile, inner - c);
+      const int64_t c = t * tile, w = std::min(tile, inner - c);
       const float* src = x + o * R * inner + c;
       float* dst = y + o * inner + c;
       if (op == ReduceOp::sum)
@@ -115,6 +120,21 @@ void reduce_f32(ReduceOp op, const float* x, float* y, int64_t outer, int64_t R,
       else
         mk.cols(src, R, inner, w, dst);
     }
+}
+
+// x is (outer, R, inner), idx is (outer, inner)
+void arg_reduce_f32(const float* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner,
+                    bool is_min) {
+  if (inner != 1 || R == 0) {
+    arg_reduce_ref<float>(x, idx, outer, R, inner, is_min);
+    return;
+  }
+  const MinMaxKernels& k = is_min ? *pick(kMin).fn : *pick(kMax).fn;
+#pragma omp parallel for if (outer * R > kParallelWork)
+  for (int64_t o = 0; o < outer; ++o) {
+    const float* row = x + o * R;
+    idx[o] = k.find(row, R, k.row(row, R));
+  }
 }
 
 template <>

@@ -54,20 +54,20 @@ template <bool kMin>
 float mm_row(const float* x, int64_t n) {
   if (n < kLanes) return (kMin ? kMinRef : kMaxRef).row(x, n);
   float acc[kLanes];
-  int nan = 0;
-  for (int64_t l = 0; l < kLanes; ++l) acc[l] = x[l], nan |= x[l] != x[l];
-  int64_t i = kLanes;
-  for (; i + kLanes <= n; i += kLanes)
+  int nan[kLanes];  // per lane, so the loop vectorizes
+  for (int64_t l = 0; l < kLanes; ++l) acc[l] = x[l], nan[l] = x[l] != x[l];
+  // The last (possibly overlapping) block re-reads a few values: harmless for max/min.
+  for (int64_t i = kLanes; i < n; i += kLanes) {
+    const float* p = x + (i + kLanes <= n ? i : n - kLanes);
     for (int64_t l = 0; l < kLanes; ++l) {
-      const float v = x[i + l];
-      nan |= v != v;
-      acc[l] = pick<kMin>(acc[l], v);
+      nan[l] |= p[l] != p[l];
+      acc[l] = pick<kMin>(acc[l], p[l]);
     }
-  for (; i < n; ++i) nan |= x[i] != x[i], acc[0] = pick<kMin>(acc[0], x[i]);
-  if (nan) return std::numeric_limits<float>::quiet_NaN();
+  }
   float m = acc[0];
-  for (int64_t l = 1; l < kLanes; ++l) m = pick<kMin>(m, acc[l]);
-  return m;
+  int any = nan[0];
+  for (int64_t l = 1; l < kLanes; ++l) m = pick<kMin>(m, acc[l]), any |= nan[l];
+  return any ? std::numeric_limits<float>::quiet_NaN() : m;
 }
 
 // x is (R, ld), y is (width,), width <= kReduceColTile; rows swept in order.
@@ -87,7 +87,7 @@ void mm_cols(const float* x, int64_t R, int64_t ld, int64_t width, float* y) {
 }  // namespace
 
 const SumKernels kSumPortable = {sum_row, sum_cols};
-const MinMaxKernels kMaxPortable = {mm_row<false>, mm_cols<false>};
-const MinMaxKernels kMinPortable = {mm_row<true>, mm_cols<true>};
+const MinMaxKernels kMaxPortable = {mm_row<false>, find_ref, mm_cols<false>};
+const MinMaxKernels kMinPortable = {mm_row<true>, find_ref, mm_cols<true>};
 
 }  // namespace pg::kernels

@@ -51,9 +51,16 @@ void mm_cols_ref(const float* x, int64_t R, int64_t ld, int64_t width, float* y)
 
 }  // namespace
 
+// x is (n,)
+int64_t find_ref(const float* x, int64_t n, float value) {
+  for (int64_t i = 0; i < n; ++i)
+    if (x[i] == value || (x[i] != x[i] && value != value)) return i;
+  return n;
+}
+
 const SumKernels kSumRef = {sum_row_ref, sum_cols_ref};
-const MinMaxKernels kMaxRef = {mm_row_ref<false>, mm_cols_ref<false>};
-const MinMaxKernels kMinRef = {mm_row_ref<true>, mm_cols_ref<true>};
+const MinMaxKernels kMaxRef = {mm_row_ref<false>, find_ref, mm_cols_ref<false>};
+const MinMaxKernels kMinRef = {mm_row_ref<true>, find_ref, mm_cols_ref<true>};
 
 // x is (outer, R, inner), y is (outer, inner)
 template <class T>

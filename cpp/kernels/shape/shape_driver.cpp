@@ -144,7 +144,8 @@ void permute(const void* x, void* y, size_t elem, const std::vector<int64_t>& sh
   // Batch over every input axis except the plane's two (q_last and last).
   std::vector<int64_t> bd, bsx, bsy;
   for (int a = 0; a < n; ++a)
-    if (a != last && a != q_last) bd.push_back(mdims[a]), bsx.push_back(sx[a]), bsy.push_back(sy[a]);
+    if (a != last && a != q_last)
+      bd.push_back(mdims[a]), bsx.push_back(sx[a]), bsy.push_back(sy[a]);
   const int64_t rows = mdims[q_last], cols = mdims[last];
   if (elem == 4)
     transpose_planes(static_cast<const float*>(x), static_cast<float*>(y), bd, bsx, bsy, rows,
@@ -163,6 +164,12 @@ void pad_forward(const T* x, T* y, const std::vector<int64_t>& in, const std::ve
   for (int d = 0; d < nd - 1; ++d) rows *= out[d];
   const std::vector<int64_t> sx = strides_of(in);
   const std::vector<int64_t>& last = map[nd - 1];
+  // Constant padding of the last axis is fill | contiguous run | fill: copy the run at once.
+  int64_t j0 = 0, j1;
+  while (j0 < W && last[j0] < 0) ++j0;
+  for (j1 = j0; j1 < W && last[j1] == last[j0] + (j1 - j0);) ++j1;
+  bool run = true;
+  for (int64_t j = j1; j < W; ++j) run &= last[j] < 0;
 #pragma omp parallel for if (rows * W * int64_t(sizeof(T)) > kParallelBytes)
   for (int64_t r = 0; r < rows; ++r) {
     T* yr = y + r * W;
@@ -179,7 +186,13 @@ void pad_forward(const T* x, T* y, const std::vector<int64_t>& in, const std::ve
       continue;
     }
     const T* xr = x + off;
-    for (int64_t j = 0; j < W; ++j) yr[j] = last[j] < 0 ? value : xr[last[j]];
+    if (run) {
+      for (int64_t j = 0; j < j0; ++j) yr[j] = value;
+      if (j1 > j0) std::memcpy(yr + j0, xr + last[j0], (j1 - j0) * sizeof(T));
+      for (int64_t j = j1; j < W; ++j) yr[j] = value;
+    } else {
+      for (int64_t j = 0; j < W; ++j) yr[j] = last[j] < 0 ? value : xr[last[j]];
+    }
   }
 }
 

@@ -9,7 +9,7 @@
 namespace pg::kernels {
 namespace {
 
-constexpr int64_t kStreamFloats = int64_t(1) << 20;  // output spans beyond this bypass the cache
+constexpr int64_t kStreamFloats = int64_t(1) << 17;  // output spans past 512 KB bypass the cache
 
 template <bool kStream>
 inline void store(float* p, __m512 v) {

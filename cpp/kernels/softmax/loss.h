@@ -25,13 +25,15 @@ void nll_backward_ref(const T* prob, const int64_t* target, const T* weight, int
 enum class PointLoss { mse, bce, bce_logits };
 
 // x, t, loss are (n): mse (x-t)^2; bce -(t log x + (1-t) log(1-x)) with logs clamped at -100;
-// bce_logits max(x,0) - x t + log(1 + exp(-|x|)).
+// bce_logits -(pw t log sigmoid(x) + (1-t) log(1 - sigmoid(x))), computed stably.
+// w (per-element weight) and pw (bce_logits' pos_weight), both (n) or nullptr (= 1).
 template <class T>
-void point_loss_ref(PointLoss kind, const T* x, const T* t, int64_t n, T* loss);
+void point_loss_ref(PointLoss kind, const T* x, const T* t, const T* w, const T* pw, int64_t n,
+                    T* loss);
 
 // dx, dt (n; either may be nullptr) = scale * g * d loss / d(x, t); g as in nll_backward_ref.
 template <class T>
-void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, int64_t n, const T* g,
-                             int64_t g_stride, T scale, T* dx, T* dt);
+void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, const T* w, const T* pw,
+                             int64_t n, const T* g, int64_t g_stride, T scale, T* dx, T* dt);
 
 }  // namespace pg::kernels

@@ -9,25 +9,29 @@ namespace pg::kernels {
 template <class T>
 void softmax_ref(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log);
 
-// The fast path: SIMD rows when inner == 1 (the last axis), otherwise the reference loops.
+// The fast path: SIMD rows when inner == 1 (the last axis), else SIMD exp over column blocks.
 void softmax_f32(const float* x, float* y, int64_t outer, int64_t n, int64_t inner, bool log);
 
 // Typed front door: float -> softmax_f32, double -> softmax_ref<double>.
 template <class T>
 void softmax(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log);
 
-// dy, y, dx are (outer, n, inner); y is the forward output (softmax or log_softmax).
-// softmax: dx = y * (dy - sum(dy * y)); log_softmax: dx = dy - exp(y) * sum(dy).
+// dy, p, dx are (outer, n, inner); p = softmax(x), for log_softmax too. p may alias dx.
+// softmax: dx = p * (dy - sum(dy * p)); log_softmax: dx = dy - p * sum(dy).
 template <class T>
-void softmax_backward_ref(const T* dy, const T* y, T* dx, int64_t outer, int64_t n, int64_t inner,
+void softmax_backward_ref(const T* dy, const T* p, T* dx, int64_t outer, int64_t n, int64_t inner,
                           bool log);
 
-// One row of n contiguous floats: the SIMD variants' entry point.
-using SoftmaxRowFn = void (*)(const float* x, float* y, int64_t n, bool log);
-void softmax_row_f32_portable(const float* x, float* y, int64_t n, bool log);
+// What each SIMD variant provides: one row of n contiguous floats, and exp in place over a
+// span (for softmax over a non-last axis, where rows are strided but columns are contiguous).
+struct SoftmaxFns {
+  void (*row)(const float* x, float* y, int64_t n, bool log);
+  void (*exp_inplace)(float* x, int64_t n);
+};
+extern const SoftmaxFns kSoftmaxPortable;
 #ifdef PYGRAPH_SIMD
-void softmax_row_f32_avx2(const float* x, float* y, int64_t n, bool log);
-void softmax_row_f32_avx512(const float* x, float* y, int64_t n, bool log);
+extern const SoftmaxFns kSoftmaxAvx2;
+extern const SoftmaxFns kSoftmaxAvx512;
 #endif
 
 }  // namespace pg::kernels

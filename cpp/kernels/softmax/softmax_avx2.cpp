@@ -12,8 +12,8 @@ namespace {
 // exp(x) for x in float range; 0 below -87.33 (where the result would be denormal).
 inline __m256 exp8(__m256 x) {
   const __m256 lo = _mm256_set1_ps(-87.336544f);
-  const __m256 keep = _mm256_cmp_ps(x, lo, _CMP_GE_OQ);
-  x = _mm256_min_ps(_mm256_max_ps(x, lo), _mm256_set1_ps(88.72283f));
+  const __m256 keep = _mm256_cmp_ps(x, lo, _CMP_NLT_UQ);  // true for NaN: it must propagate
+  x = _mm256_min_ps(_mm256_set1_ps(88.72283f), _mm256_max_ps(lo, x));  // NaN passes through
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
@@ -51,10 +51,8 @@ inline float hmax(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-}  // namespace
-
 // x, y are (n): one contiguous row
-void softmax_row_f32_avx2(const float* x, float* y, int64_t n, bool log) {
+void row_avx2(const float* x, float* y, int64_t n, bool log) {
   const __m256 ninf = _mm256_set1_ps(-INFINITY);
   __m256 vm = ninf;
   int64_t k = 0;
@@ -101,5 +99,17 @@ void softmax_row_f32_avx2(const float* x, float* y, int64_t n, bool log) {
     }
   }
 }
+
+// x is (n)
+void exp_inplace_avx2(float* x, int64_t n) {
+  for (int64_t k = 0; k < n; k += 8) {
+    const __m256i m = tail_mask(n - k);
+    _mm256_maskstore_ps(x + k, m, exp8(_mm256_maskload_ps(x + k, m)));
+  }
+}
+
+}  // namespace
+
+const SoftmaxFns kSoftmaxAvx2 = {row_avx2, exp_inplace_avx2};
 
 }  // namespace pg::kernels

@@ -13,7 +13,7 @@ namespace {
 inline __m512 exp16(__m512 x) {
   const __m512 lo = _mm512_set1_ps(-87.336544f);
   const __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
-  x = _mm512_min_ps(_mm512_max_ps(x, lo), _mm512_set1_ps(88.72283f));
+  x = _mm512_min_ps(_mm512_set1_ps(88.72283f), _mm512_max_ps(lo, x));  // NaN passes through
   const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);  // ln2 split hi + lo
@@ -34,10 +34,8 @@ inline __mmask16 tail_mask(int64_t left) {
   return left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
 }
 
-}  // namespace
-
 // x, y are (n): one contiguous row
-void softmax_row_f32_avx512(const float* x, float* y, int64_t n, bool log) {
+void row_avx512(const float* x, float* y, int64_t n, bool log) {
   __m512 vm = _mm512_set1_ps(-INFINITY);
   for (int64_t k = 0; k < n; k += 16) {
     const __mmask16 m = tail_mask(n - k);
@@ -79,5 +77,17 @@ void softmax_row_f32_avx512(const float* x, float* y, int64_t n, bool log) {
     }
   }
 }
+
+// x is (n)
+void exp_inplace_avx512(float* x, int64_t n) {
+  for (int64_t k = 0; k < n; k += 16) {
+    const __mmask16 m = tail_mask(n - k);
+    _mm512_mask_storeu_ps(x + k, m, exp16(_mm512_maskz_loadu_ps(m, x + k)));
+  }
+}
+
+}  // namespace
+
+const SoftmaxFns kSoftmaxAvx512 = {row_avx512, exp_inplace_avx512};
 
 }  // namespace pg::kernels

@@ -12,6 +12,7 @@ namespace {
 
 inline float exp_poly(float x) {
   const bool under = x < -87.336544f;
+  if (x != x) return x;  // NaN
   x = std::min(std::max(x, -87.336544f), 88.72283f);
   // Round to nearest by the 1.5 * 2^23 trick (valid for |v| < 2^22).
   const float n = (x * 1.44269504f + 12582912.f) - 12582912.f;
@@ -31,10 +32,8 @@ inline float exp_poly(float x) {
   return under ? 0.f : p * scale;
 }
 
-}  // namespace
-
 // x, y are (n): one contiguous row
-void softmax_row_f32_portable(const float* x, float* y, int64_t n, bool log) {
+void row_portable(const float* x, float* y, int64_t n, bool log) {
   float mx = -INFINITY;
   for (int64_t k = 0; k < n; ++k) mx = std::max(mx, x[k]);
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -60,5 +59,14 @@ void softmax_row_f32_portable(const float* x, float* y, int64_t n, bool log) {
     for (int64_t j = 0; j < n; ++j) y[j] *= inv;
   }
 }
+
+// x is (n)
+void exp_inplace_portable(float* x, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) x[k] = exp_poly(x[k]);
+}
+
+}  // namespace
+
+const SoftmaxFns kSoftmaxPortable = {row_portable, exp_inplace_portable};
 
 }  // namespace pg::kernels
