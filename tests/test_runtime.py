@@ -70,3 +70,11 @@ def test_bad_dtypes_are_type_errors():
         pg.ops.matmul(np.ones((2, 2)), np.ones((2, 2), dtype=complex))
     with pytest.raises(TypeError, match="matmul: a must be C-contiguous"):
         pg._core.matmul(np.ones((2, 2), np.float32).T[::-1], np.ones((2, 2), np.float32))
+
+
+def test_trace_kernels_reports_the_variant_that_ran(isa):
+    a = np.ones((33, 17), np.float32)
+    with pg.trace_kernels() as trace:
+        pg.ops.matmul(a, a.T)
+    assert trace.variants and trace.variants[0] == pg.kernel_variants("gemm")[0]
+    assert trace.variants[0].endswith(isa) or (isa == "ref" and trace.variants[0].endswith("_ref"))

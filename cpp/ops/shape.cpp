@@ -73,7 +73,11 @@ PadPlan plan_pad(const char* op, const Shape& in, const std::vector<int64_t>& pa
     const int64_t k = nd - 1 - d;  // pair k pads axis d
     const int64_t lo = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k] : 0;
     const int64_t hi = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k + 1] : 0;
-    const int64_t n = in[d], m = n + lo + hi;
+    const int64_t n = in[d];
+    int64_t m;
+    if (__builtin_add_overflow(n, lo, &m) || __builtin_add_overflow(m, hi, &m))
+      throw MemoryError(cat(op, ": pad (", lo, ", ", hi, ") on axis ", d, " of size ", n,
+                            " overflows 64 bits (input shape ", shape_str(in), ")"));
     if (m < 0)
       throw ValueError(cat(op, ": pad (", lo, ", ", hi, ") on axis ", d, " of size ", n,
                            " gives a negative size ", m, " (input shape ", shape_str(in), ")"));
@@ -85,6 +89,17 @@ PadPlan plan_pad(const char* op, const Shape& in, const std::vector<int64_t>& pa
       throw ValueError(cat(op, ": replicate padding of axis ", d, " of size 0 (input shape ",
                            shape_str(in), ")"));
     p.out[d] = m;
+  }
+  // The maps are as long as the output's axes: allocate nothing before the output itself can be.
+  checked_numel(p.out, DType::f32, op);
+  int64_t out_numel = 1;
+  for (int64_t m : p.out) out_numel *= m;
+  if (out_numel == 0 || bytes_exceed_memory(out_numel, dtype_size(DType::f32)))
+    return p;  // the caller's Tensor::empty reports the size; no maps needed for an empty output
+  for (int64_t d = 0; d < nd; ++d) {
+    const int64_t k = nd - 1 - d;
+    const int64_t lo = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k] : 0;
+    const int64_t n = in[d], m = p.out[d];
     std::vector<int64_t> map(m);
     for (int64_t o = 0; o < m; ++o) {
       int64_t s = o - lo;

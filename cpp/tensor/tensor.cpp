@@ -44,6 +44,10 @@ uint64_t physical_bytes() {
 }
 }  // namespace
 
+bool bytes_exceed_memory(int64_t numel, size_t elem_size) {
+  return static_cast<uint64_t>(numel) > physical_bytes() / elem_size;
+}
+
 int64_t checked_numel(const Shape& shape, DType dtype, const std::string& op) {
   const int64_t limit = std::numeric_limits<int64_t>::max() / 8;
   int64_t n = 1;
@@ -60,7 +64,7 @@ int64_t checked_numel(const Shape& shape, DType dtype, const std::string& op) {
 Tensor Tensor::empty(const Shape& shape, DType dtype, const std::string& op) {
   const int64_t n = checked_numel(shape, dtype, op);
   const uint64_t bytes = static_cast<uint64_t>(n) * dtype_size(dtype);
-  if (bytes > physical_bytes())
+  if (bytes_exceed_memory(n, dtype_size(dtype)))
     throw MemoryError(cat(op, ": cannot allocate a ", dtype_name(dtype), " tensor of shape ",
                           shape_str(shape), " (", bytes / (1 << 20), " MiB): more than this ",
                           "machine's memory"));

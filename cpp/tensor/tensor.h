@@ -57,6 +57,9 @@ class Tensor {
   void* data_ = nullptr;
 };
 
+// True when numel elements of elem_size bytes exceed this machine's physical memory.
+bool bytes_exceed_memory(int64_t numel, size_t elem_size);
+
 // Product of a shape; MemoryError (naming op) when it overflows or cannot be allocated.
 int64_t checked_numel(const Shape& shape, DType dtype, const std::string& op);
 

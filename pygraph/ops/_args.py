@@ -39,7 +39,7 @@ def floats(op: str, **arrays: Any) -> list[np.ndarray | None]:
     present = [a for a in raw.values() if a is not None]
     all64 = bool(present) and all(a.dtype == np.float64 for a in present)
     dtype = np.float64 if all64 else np.float32
-    return [None if a is None else np.ascontiguousarray(a, dtype=dtype) for a in raw.values()]
+    return [None if a is None else np.asarray(a, dtype=dtype, order="C") for a in raw.values()]
 
 
 def labels(x: Any, op: str, arg: str) -> np.ndarray:
@@ -47,7 +47,7 @@ def labels(x: Any, op: str, arg: str) -> np.ndarray:
     a = _asarray(x, op, arg)
     if a.dtype.kind not in "iub":
         raise TypeError(f"{op}: {arg} must hold integer class labels, got dtype {a.dtype}")
-    return np.ascontiguousarray(a, dtype=np.int64)
+    return np.asarray(a, dtype=np.int64, order="C")
 
 
 def ints(v: Any, n: int, op: str, arg: str) -> tuple[int, ...]:

@@ -13,13 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from ._args import floats as _floats_1d
-
-
-def floats(op: str, **arrays: Any) -> list[np.ndarray]:
-    """_args.floats, but 0-d inputs stay 0-d (np.ascontiguousarray makes them 1-d)."""
-    out = _floats_1d(op, **arrays)
-    return [a if a is None else a.reshape(np.shape(v)) for a, v in zip(out, arrays.values())]
+from ._args import floats
 
 Axis = int | Sequence[int] | None
 
