@@ -12,7 +12,7 @@ import pytest
 from scipy import special
 
 import pygraph as pg
-from conftest import torch_or_skip
+from conftest import SUPPORTED, torch_or_skip
 
 O = pg.ops
 LENGTHS = [1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 1000]
@@ -134,6 +134,25 @@ def test_backward_matches_numpy_and_ref(isa, rng, name):
         (gx_ref,) = bwd(g, x)
         pg.set_isa(level)
         np.testing.assert_allclose(gx, gx_ref, rtol=2e-6, atol=1e-7)
+
+
+def test_simd_levels_agree_with_portable_to_one_ulp(rng):
+    """avx2/avx512 run the same vmath algorithms as portable; only FMA contraction may differ."""
+    x = np.concatenate([rng.uniform(-30, 30, 4000), rng.standard_normal(4000),
+                        np.geomspace(1e-40, 1e38, 500), -np.geomspace(1e-40, 1e38, 500)])  # fmt: skip
+    x = x.astype(np.float32)
+    g = rng.standard_normal(x.size).astype(np.float32)
+    levels = [lv for lv in ("portable", "avx2", "avx512") if lv in SUPPORTED]
+    for name, (fwd, bwd, _, _) in ACTS.items():
+        xi = np.abs(x) + 1e-30 if name in POSITIVE else x
+        outs = []
+        for level in levels:
+            pg.set_isa(level)
+            with np.errstate(all="ignore"):
+                outs.append((fwd(xi), bwd(g, xi)[0]))
+        for out in outs[1:]:
+            for got, want in zip(out, outs[0]):
+                np.testing.assert_allclose(got, want, rtol=1.2e-7, atol=1e-44, err_msg=name)
 
 
 @pytest.mark.parametrize("name", ACTS)
