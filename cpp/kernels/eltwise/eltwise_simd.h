@@ -41,8 +41,8 @@ inline void map2(int64_t n, const float* gy, const float* x, float* gx, F f) {
 
 constexpr float kInvSqrt2 = 0.70710678118654752440f;
 constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
-constexpr float kGeluTanhC1 = 1.5957691216057307f;                 // 2 vm::sqrt(2/pi)
-constexpr float kGeluTanhC2 = 1.5957691216057307f * 0.044715f;     // 2 vm::sqrt(2/pi) 0.044715
+constexpr float kGeluTanhC1 = 1.5957691216057307f;                 // 2 sqrt(2/pi)
+constexpr float kGeluTanhC2 = 1.5957691216057307f * 0.044715f;     // 2 sqrt(2/pi) 0.044715
 constexpr float kSeluAlpha = static_cast<float>(pg::kernels::kSeluAlpha);
 constexpr float kSeluScale = static_cast<float>(pg::kernels::kSeluScale);
 
