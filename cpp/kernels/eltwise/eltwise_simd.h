@@ -65,7 +65,7 @@ inline void unary(Unary op, int64_t n, const float* x, float* y, const UnaryArgs
         const V neg_part = mul(set1(kSeluAlpha), vm::expm1_neg(v));
         return mul(set1(kSeluScale), select(gt(v, zero()), v, neg_part));
       });
-    case Unary::gelu:  // x Phi(x) = x vm::erfc(-x/sqrt2) / 2: no cancellation on the left
+    case Unary::gelu:  // x Phi(x) = x erfc(-x/sqrt2) / 2: no cancellation on the left
       return map1(n, x, y, [&](V v) {
         return mul(mul(set1(0.5f), v), vm::erfc(mul(v, set1(-kInvSqrt2))));
       });
