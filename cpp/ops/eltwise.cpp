@@ -215,6 +215,13 @@ Tensor sum_to(const Tensor& t, const Shape& target) {
                                  : sum_to_typed<double>(t, target);
 }
 
+namespace {
+// sum_to for a tensor this op just made: when nothing is reduced, it is the answer itself.
+Tensor reduce_to(const Tensor& fresh, const Shape& target) {
+  return fresh.shape() == target ? fresh : sum_to(fresh, target);
+}
+}  // namespace
+
 std::vector<Tensor> binary_backward(Binary op, const Tensor& gy, const Tensor& a,
                                     const Tensor& b) {
   const std::string name = std::string(binary_name(op)) + "_backward";
@@ -226,12 +233,12 @@ std::vector<Tensor> binary_backward(Binary op, const Tensor& gy, const Tensor& a
     case Binary::add: return {sum_to(gy, a.shape()), sum_to(gy, b.shape())};
     case Binary::sub: return {sum_to(gy, a.shape()), negate(sum_to(gy, b.shape()))};
     case Binary::mul:
-      return {sum_to(binary(Binary::mul, gy, b), a.shape()),
-              sum_to(binary(Binary::mul, gy, a), b.shape())};
+      return {reduce_to(binary(Binary::mul, gy, b), a.shape()),
+              reduce_to(binary(Binary::mul, gy, a), b.shape())};
     case Binary::div: {  // d/da = 1/b, d/db = -a/b^2 = -(gy/b) * a / b
       const Tensor q = binary(Binary::div, gy, b);
       const Tensor qb = binary(Binary::div, binary(Binary::mul, q, a), b);
-      return {sum_to(q, a.shape()), negate(sum_to(qb, b.shape()))};
+      return {reduce_to(q, a.shape()), negate(sum_to(qb, b.shape()))};
     }
     default: return {};
   }
