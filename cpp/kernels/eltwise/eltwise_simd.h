@@ -123,11 +123,17 @@ inline void unary_backward(Unary op, int64_t n, const float* gy, const float* x,
         const V v2 = mul(v, v);
         const V u2 = mul(v, fma(set1(kGeluTanhC2), v2, set1(kGeluTanhC1)));
         const V du2 = fma(set1(3.0f * kGeluTanhC2), v2, set1(kGeluTanhC1));
-        return mul(g, fma(mul(v, sigmoid_grad(u2)), du2, sigmoid(u2)));
+        V s, sg;
+        sigmoid_with_grad(u2, s, sg);
+        return mul(g, fma(mul(v, sg), du2, s));
       });
     case Unary::silu:
       return map2(n, gy, x, gx,
-                  [&](V g, V v) { return mul(g, fma(v, sigmoid_grad(v), sigmoid(v))); });
+                  [&](V g, V v) {
+                    V s, sg;
+                    sigmoid_with_grad(v, s, sg);
+                    return mul(g, fma(v, sg, s));
+                  });
     case Unary::sigmoid:
       return map2(n, gy, x, gx, [&](V g, V v) { return mul(g, sigmoid_grad(v)); });
     case Unary::tanh:  // 1 - tanh^2 = 4 sigmoid'(2x), accurate where tanh saturates

@@ -124,6 +124,15 @@ inline V sigmoid_grad(V x) {
   return div(e, mul(d, d));
 }
 
+// Both at once (one exp, one division): silu and gelu_tanh backward need the pair.
+inline void sigmoid_with_grad(V x, V& s, V& sg) {
+  const V e = exp(neg(abs(x)));
+  const V r = div(set1(1.0f), add(set1(1.0f), e));
+  const V er = mul(e, r);
+  s = select(lt(x, set1(0.0f)), er, r);
+  sg = mul(er, r);
+}
+
 // erfc(z) for z >= 1: exp(-z^2) R(1/z) / z with R a degree-10 polynomial fitted on z in [1, 10]
 // (relative error 4e-8); z^2 is split into its float and its exact rounding error so that the
 // exponent does not lose bits for large z.
