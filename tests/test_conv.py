@@ -102,6 +102,8 @@ FWD_CASES = [  # (x shape, w shape, stride, padding, dilation, groups)
     ((1, 6, 5, 5), (4, 3, 1, 1), 2, 0, 1, 2),         # 1x1 with stride: im2col
     ((5, 2, 15, 20), (3, 2, 3, 3), 1, 1, 1, 1),       # images 4 + 1 per GEMM
     ((5, 4, 15, 20), (6, 2, 1, 1), 1, 0, 1, 2),       # pointwise, images 4 + 1 per GEMM
+    ((1, 8, 40, 50), (4, 8, 3, 3), 1, 1, 1, 1),       # large image: bands of output rows
+    ((1, 32, 61, 61), (8, 16, 3, 3), 2, 1, 1, 2),     # bands with stride and groups
 ]
 
 

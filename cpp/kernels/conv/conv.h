@@ -48,6 +48,9 @@ void conv_bias_grad(const ConvGeom& g, const T* dy, T* db);
 // x is (Cg,Di,Hi,Wi) of one group of one image; col is (Cg*Kd*Kh*Kw, Do*Ho*Wo) with row stride
 // ld >= Do*Ho*Wo (several images may sit side by side in one column matrix).
 void im2col_f32(const ConvGeom& g, const float* x, float* col, int64_t ld);
+// Only the output rows r = od*Ho + oh in [r0, r1), each Wo columns wide.
+void im2col_rows_f32(const ConvGeom& g, const float* x, float* col, int64_t ld, int64_t r0,
+                     int64_t r1);
 // dx (Cg,Di,Hi,Wi) += col2im(col); dx must be initialised by the caller.
 void col2im_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx);
 

@@ -37,6 +37,8 @@ struct Plan {
 };
 
 constexpr int64_t kTargetCols = 1024;  // GEMM N worth batching images for
+constexpr int64_t kL2Floats = 1 << 17;  // a column band of 512 KB stays in L2
+constexpr int64_t kMinBandCols = 512;  // narrower GEMMs lose more than L2 saves
 
 Plan plan(const ConvGeom& g, ConvPass pass, int threads) {
   Plan p;
@@ -118,6 +120,20 @@ void fwd_im2col_gemm(const ConvGeom& g, const float* x, const float* w, const fl
     ep.bias_per_row = true;
     ep.act = act;
     float* y0 = y + (it.n0 * g.K + it.gi * Kg) * OS;
+    if (it.m == 1 && !g.pointwise() && rows * OS > kL2Floats) {
+      // One large image: im2col and multiply a band of output rows at a time, so the column
+      // matrix stays in L2 instead of a round trip through memory.
+      const int64_t W = g.out[2], R = g.out[0] * g.out[1];
+      const int64_t band = std::max<int64_t>((kMinBandCols + W - 1) / W, kL2Floats / (rows * W));
+      for (int64_t r0 = 0; r0 < R; r0 += band) {
+        const int64_t r1 = std::min(R, r0 + band), cols = (r1 - r0) * W;
+        im2col_rows_f32(g, x + (it.n0 * g.C + it.gi * g.Cg()) * g.in_size(), it.col, cols, r0,
+                        r1);
+        gemm_f32(false, false, Kg, cols, rows, 1.f, w + it.gi * Kg * rows, rows, it.col, cols,
+                 0.f, y0 + r0 * W, OS, ep);
+      }
+      return;
+    }
     float* out = it.m == 1 ? y0 : it.buf;
     gemm_f32(false, false, Kg, it.cols, rows, 1.f, w + it.gi * Kg * rows, rows, col, it.cols,
              0.f, out, it.cols, ep);
