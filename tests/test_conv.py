@@ -36,7 +36,8 @@ def np_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
         patch = xp[(slice(None), slice(None)) + sl]
         for g in range(groups):
             wt = w[(slice(g * Kg, (g + 1) * Kg), slice(None)) + tap].astype(np.float64)
-            y[:, g * Kg:(g + 1) * Kg] += np.einsum("nc...,kc->nk...", patch[:, g * Cg:(g + 1) * Cg], wt)
+            xg = patch[:, g * Cg:(g + 1) * Cg]
+            y[:, g * Kg:(g + 1) * Kg] += np.einsum("nc...,kc->nk...", xg, wt)
     if b is not None:
         y += b.reshape(1, K, *[1] * nd)
     return y

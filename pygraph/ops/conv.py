@@ -18,6 +18,20 @@ from ._args import floats, ints
 Array = np.ndarray
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def _floats(op: str, **arrays: Any) -> list[np.ndarray | None]:
+    """`floats`, with a shortcut when every array already is C-contiguous float32 (or every
+    one float64): the same result, without ~5 µs of conversion checks per call."""
+    given = [a for a in arrays.values() if a is not None]
+    if all(type(a) is np.ndarray and a.flags.c_contiguous for a in given):
+        dtypes = {a.dtype for a in given}
+        if dtypes == {_F32} or dtypes == {_F64}:
+            return list(arrays.values())
+    return floats(op, **arrays)
+
+
 def _padding(padding: Any, nd: int, op: str) -> tuple[tuple[int, ...], str]:
     if isinstance(padding, str):
         return (0,) * nd, padding
@@ -32,7 +46,7 @@ def _groups(groups: Any, op: str) -> int:
 
 def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
     op = f"conv{nd}d"
-    x, w, b = floats(op, input=input, weight=weight, bias=bias)
+    x, w, b = _floats(op, input=input, weight=weight, bias=bias)
     pad, mode = _padding(padding, nd, op)
     return getattr(_core, op)(
         x, w, b, ints(stride, nd, op, "stride"), pad, mode, ints(dilation, nd, op, "dilation"),
@@ -42,7 +56,7 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
 
 def _conv_backward(nd, grad_output, input, weight, bias, stride, padding, dilation, groups):
     op = f"conv{nd}d_backward"
-    dy, x, w, b = floats(op, grad_output=grad_output, input=input, weight=weight, bias=bias)
+    dy, x, w, b = _floats(op, grad_output=grad_output, input=input, weight=weight, bias=bias)
     pad, mode = _padding(padding, nd, op)
     return getattr(_core, op)(
         dy, x, w, b, ints(stride, nd, op, "stride"), pad, mode,
@@ -126,7 +140,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
            [1., 2., 1.]])
     """
     op = "conv_transpose2d"
-    x, w, b = floats(op, input=input, weight=weight, bias=bias)
+    x, w, b = _floats(op, input=input, weight=weight, bias=bias)
     return _core.conv_transpose2d(
         x, w, b, *_tconv_args(2, op, stride, padding, output_padding, groups, dilation))
 
@@ -136,7 +150,7 @@ def conv_transpose2d_backward(grad_output, input, weight, bias=None, stride=1, p
                               dilation=1) -> tuple[Array, Array, Array | None]:
     """Gradients of conv_transpose2d: (grad_input, grad_weight, grad_bias or None)."""
     op = "conv_transpose2d_backward"
-    dy, x, w, b = floats(op, grad_output=grad_output, input=input, weight=weight, bias=bias)
+    dy, x, w, b = _floats(op, grad_output=grad_output, input=input, weight=weight, bias=bias)
     return _core.conv_transpose2d_backward(
         dy, x, w, b, *_tconv_args(2, op, stride, padding, output_padding, groups, dilation))
 
@@ -175,7 +189,7 @@ def conv_matrix(kernel, input_hw, stride=1, padding=0, dilation=1) -> Array:
            [0., 1., 2.]])
     """
     op = "conv_matrix"
-    (k,) = floats(op, kernel=kernel)
+    (k,) = _floats(op, kernel=kernel)
     if k.ndim != 2 or k.size == 0:
         raise ValueError(f"{op}: kernel must be a non-empty 2-D array (kH, kW), got {k.shape}")
     H, W = ints(input_hw, 2, op, "input_hw")
