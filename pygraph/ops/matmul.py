@@ -8,6 +8,11 @@ from .. import _core
 from ._args import floats
 
 
+def _keep_ndim(converted: np.ndarray, original: object) -> np.ndarray:
+    """floats() returns 0-d arrays as 1-d; give a scalar back its shape ()."""
+    return converted.reshape(()) if np.ndim(original) == 0 else converted
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Matrix product with numpy's rules: a (..., M, K) @ b (..., K, N) -> (..., M, N).
 
@@ -17,7 +22,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> matmul(np.ones((2, 3), np.float32), np.ones((3, 4), np.float32))[0, 0]
     3.0
     """
-    a, b = floats("matmul", a=a, b=b)
+    a, b = (_keep_ndim(x, o) for x, o in zip(floats("matmul", a=a, b=b), (a, b)))
     return _core.matmul(a, b)
 
 
@@ -68,7 +73,9 @@ def matmul_backward(
     grad_output: np.ndarray, a: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gradients (grad_a, grad_b) of matmul(a, b); broadcast batch dims are summed away."""
-    grad_output, a, b = floats("matmul_backward", grad_output=grad_output, a=a, b=b)
+    raw = (grad_output, a, b)
+    converted = floats("matmul_backward", grad_output=grad_output, a=a, b=b)
+    grad_output, a, b = (_keep_ndim(x, o) for x, o in zip(converted, raw))
     return _core.matmul_backward(grad_output, a, b)
 
 

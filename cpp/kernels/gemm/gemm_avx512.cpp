@@ -1,4 +1,6 @@
-// The AVX-512 GEMM variant: a 14x32 microkernel (28 zmm accumulators, 2 for B, 1 broadcast).
+// The AVX-512 GEMM variant: an MR x (16*NV) microkernel held in zmm registers (MR*NV
+// accumulators, NV for B, 1 broadcast). Edge tiles run the same code with fewer rows (a
+// template on R) and masked C/bias loads and stores, so no tile ever goes through a buffer.
 #include <immintrin.h>
 
 #include "kernels/gemm/gemm_small.h"
@@ -6,13 +8,22 @@
 namespace pg::kernels::gemm_detail {
 namespace {
 
-constexpr int MR = 14, NR = 32;
+#ifndef PG_AVX512_MR
+#define PG_AVX512_MR 14
+#define PG_AVX512_NV 2
+#endif
+constexpr int MR = PG_AVX512_MR, NV = PG_AVX512_NV, NR = 16 * NV;
 
-inline __m512 finish(__m512 acc, const float* c, const float* bias_col, float bias_row,
-                     const TileArgs& t) {
+template <bool MASKED>
+inline void finish_store(__m512 acc, float* c, const float* bias_col, float bias_row,
+                         const TileArgs& t, __mmask16 m) {
   __m512 v = _mm512_mul_ps(_mm512_set1_ps(t.alpha), acc);
-  if (t.beta != 0.f) v = _mm512_fmadd_ps(_mm512_set1_ps(t.beta), _mm512_loadu_ps(c), v);
-  if (bias_col) v = _mm512_add_ps(v, _mm512_loadu_ps(bias_col));
+  if (t.beta != 0.f) {
+    const __m512 old = MASKED ? _mm512_maskz_loadu_ps(m, c) : _mm512_loadu_ps(c);
+    v = _mm512_fmadd_ps(_mm512_set1_ps(t.beta), old, v);
+  }
+  if (bias_col)
+    v = _mm512_add_ps(v, MASKED ? _mm512_maskz_loadu_ps(m, bias_col) : _mm512_loadu_ps(bias_col));
   if (t.bias_row) v = _mm512_add_ps(v, _mm512_set1_ps(bias_row));
   if (t.act == Activation::relu) {
     v = _mm512_max_ps(v, _mm512_setzero_ps());
@@ -20,38 +31,75 @@ inline __m512 finish(__m512 acc, const float* c, const float* bias_col, float bi
     const __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
     v = _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(t.slope));
   }
-  return v;
+  if (MASKED)
+    _mm512_mask_storeu_ps(c, m, v);
+  else
+    _mm512_storeu_ps(c, v);
 }
 
-// a is (kc, 14) packed, b is (kc, 32) packed, c is (14, 32) with row stride ldc
-void ukernel_14x32(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                   int64_t ldc, const TileArgs& t) {
-  __m512 acc0[MR], acc1[MR];
-#pragma GCC unroll 14
-  for (int i = 0; i < MR; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
+// a is (kc, MR) packed (rows >= R are padding), b is (kc, NR) packed; c is (R, nr) with row
+// stride ldc, nr = NR unless MASKED (then mask[v] selects the live columns of vector v).
+template <int R, bool MASKED>
+void tile(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
+          const TileArgs& t, const __mmask16* mask) {
+  __m512 acc[R][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+  }
   for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
-    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    __m512 bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
     _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
-#pragma GCC unroll 14
-    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
       const __m512 ai = _mm512_set1_ps(a[i]);
-      acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
-      acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
     }
   }
-#pragma GCC unroll 14
-  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
     float* ci = c + i * ldc;
     const float br = t.bias_row ? t.bias_row[i] : 0.f;
-    _mm512_storeu_ps(ci, finish(acc0[i], ci, t.bias_col, br, t));
-    _mm512_storeu_ps(ci + 16, finish(acc1[i], ci + 16, t.bias_col ? t.bias_col + 16 : nullptr,
-                                     br, t));
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      if (!MASKED || mask[v])
+        finish_store<MASKED>(acc[i][v], ci + 16 * v, t.bias_col ? t.bias_col + 16 * v : nullptr,
+                             br, t, MASKED ? mask[v] : __mmask16(0xffff));
   }
+}
+
+void ukernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+             const TileArgs& t) {
+  tile<MR, false>(kc, a, b, c, ldc, t, nullptr);
+}
+
+template <int... Rs>
+void edge_rows(int r, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+               const TileArgs& t, const __mmask16* mask, std::integer_sequence<int, Rs...>) {
+  ((r == Rs + 1 ? tile<Rs + 1, true>(kc, a, b, c, ldc, t, mask) : void()), ...);
+}
+
+// An mr x nr corner tile (mr <= MR, nr <= NR) written straight into C.
+void edge(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, const TileArgs& t,
+          int64_t mr, int64_t nr) {
+  __mmask16 mask[NV];
+  for (int v = 0; v < NV; ++v) {
+    const int64_t live = std::min<int64_t>(16, std::max<int64_t>(0, nr - 16 * v));
+    mask[v] = static_cast<__mmask16>((1u << live) - 1u);
+  }
+  edge_rows(static_cast<int>(mr), kc, a, b, c, ldc, t, mask, std::make_integer_sequence<int, MR>{});
 }
 
 }  // namespace
 
-// KC: a 14xKC A panel and the 32xKC B panel share L1; MC x KC of A sits in L2; KC x NC of B in L3.
-const GemmKernels kAvx512Kernels = {MR, NR, 256, 168, 4096, ukernel_14x32, small_nn, small_nt};
+// KC: the (KC, NR) B panel stays in L1 while the (KC, MR) A panels stream from L2, where the
+// (MC, KC) A block lives; the (KC, NC) B block sits in L3.
+const GemmKernels kAvx512Kernels = {MR, NR, 256, 168, 4096, ukernel, edge, small_nn, small_nt};
 
 }  // namespace pg::kernels::gemm_detail

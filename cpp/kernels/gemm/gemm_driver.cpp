@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <new>
 
 #include "kernels/cpu.h"
@@ -145,7 +146,11 @@ template <int MR, int NR>
 void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
                   float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                   float beta, float* C, int64_t ldc, const Epilogue<float>& ep) {
-  const int64_t KC = kn.kc, MC = kn.mc / MR * MR, NC = kn.nc / NR * NR;
+  int64_t KC = kn.kc, MC = kn.mc / MR * MR, NC = kn.nc / NR * NR;
+  if (const char* e = std::getenv("PG_GEMM_TUNE")) {  // TEMP tuning hook
+    long kc, mc, nc;
+    if (std::sscanf(e, "%ld,%ld,%ld", &kc, &mc, &nc) == 3) KC = kc, MC = mc / MR * MR, NC = nc / NR * NR;
+  }
   float* pa = tl_pack_a.get(static_cast<size_t>(MC * KC));
   float* pb = tl_pack_b.get(static_cast<size_t>(std::min(NC, (N + NR - 1) / NR * NR) * KC));
   alignas(64) float tile[MR * NR];
@@ -168,6 +173,8 @@ void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N,
             float* c = C + i * ldc + j;
             if (mr == MR && nr == NR) {
               kn.ukernel(kb, pa + ir * kb, pb + jr * kb, c, ldc, t);
+            } else if (kn.edge) {
+              kn.edge(kb, pa + ir * kb, pb + jr * kb, c, ldc, t, mr, nr);
             } else {
               kn.ukernel(kb, pa + ir * kb, pb + jr * kb, tile, NR, TileArgs{});
               merge_tile(tile, NR, 1, mr, nr, c, ldc, t);
@@ -184,6 +191,12 @@ void blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int6
              float* C, int64_t ldc, const Epilogue<float>& ep) {
   if (kn.mr == 14 && kn.nr == 32)
     gemm_blocked<14, 32>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  else if (kn.mr == 8 && kn.nr == 48)
+    gemm_blocked<8, 48>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  else if (kn.mr == 6 && kn.nr == 64)
+    gemm_blocked<6, 64>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  else if (kn.mr == 12 && kn.nr == 32)
+    gemm_blocked<12, 32>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   else if (kn.mr == 6 && kn.nr == 16)
     gemm_blocked<6, 16>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   else

@@ -26,6 +26,11 @@ struct TileArgs {
 using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                              const TileArgs& t);
 
+// An mr x nr edge tile (mr <= MR, nr <= NR) stored straight into C (optional: without it the
+// driver runs the full microkernel into a buffer and merges the live part).
+using EdgeKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                            const TileArgs& t, int64_t mr, int64_t nr);
+
 // Small-M streaming kernels, write-only out (M, N) with row stride ldo; A rows contiguous
 // (stride lda). nn: B is (K, N) stride ldb. nt: B is (N, K) stride ldb (dot products).
 using SmallKernel = void (*)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
@@ -35,6 +40,7 @@ struct GemmKernels {
   int mr, nr;      // microkernel tile
   int kc, mc, nc;  // blocking: KC (depth, L1 panel), MC (A block, L2), NC (B block, L3)
   MicroKernel ukernel;
+  EdgeKernel edge;  // may be null
   SmallKernel small_nn, small_nt;
 };
 
