@@ -128,6 +128,18 @@ def test_depthwise_rows_around_simd_width(isa, rng, width, stride):
     np.testing.assert_allclose(y, np_conv(x, w, None, stride, 1, 1, 3), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("nd,xs,ws,padding", [
+    (3, (1, 2, 3, 20, 9), (4, 1, 2, 17, 3), (1, 8, 1)),  # 34 kernel rows: summed in two passes
+    (1, (2, 3, 40), (3, 1, 5), 2),
+])
+def test_depthwise_large_kernels_and_ranks(isa, rng, nd, xs, ws, padding):
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    y = CONV[nd](x, w, b, 1, padding, 1, xs[1])
+    np.testing.assert_allclose(y, np_conv(x, w, b, 1, padding, 1, xs[1]), rtol=1e-5, atol=1e-4)
+
+
 def test_fused_relu_epilogue(isa, rng):
     x = rng.standard_normal((2, 4, 6, 6)).astype(np.float32)
     for w in [rng.standard_normal((6, 2, 3, 3)), rng.standard_normal((4, 1, 3, 3))]:
