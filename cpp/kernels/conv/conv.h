@@ -53,6 +53,8 @@ void im2col_rows_f32(const ConvGeom& g, const float* x, float* col, int64_t ld, 
                      int64_t r1);
 // dx (Cg,Di,Hi,Wi) += col2im(col); dx must be initialised by the caller.
 void col2im_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx);
+void col2im_rows_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0,
+                     int64_t r1);
 
 // ---- Depthwise direct kernels (Cg == 1) -----------------------------------------------------
 using DepthwiseFn = void (*)(const ConvGeom& g, const float* x, const float* w, const float* bias,

@@ -106,6 +106,22 @@ const float* gather_dy(const ConvGeom& g, const Item& it, const float* dy, int64
   return it.buf;
 }
 
+// One large image is done in bands of output rows, so that its column matrix stays near L2
+// instead of a round trip through memory: calls f(r0, r1, cols) per band of rows r = od*Ho + oh
+// in [r0, r1), cols = (r1 - r0)*Wo. Returns false (and does nothing) when bands do not pay.
+template <class F>
+bool for_bands(const ConvGeom& g, const Item& it, F&& f) {
+  const int64_t rows = g.col_rows(), W = g.out[2], R = g.out[0] * g.out[1];
+  if (it.m != 1 || g.pointwise() || rows * R * W <= kL2Floats) return false;
+  const int64_t band = std::max<int64_t>((kMinBandCols + W - 1) / W, kL2Floats / (rows * W));
+  if (band >= R) return false;
+  for (int64_t r0 = 0; r0 < R; r0 += band) {
+    const int64_t r1 = std::min(R, r0 + band);
+    f(r0, r1, (r1 - r0) * W);
+  }
+  return true;
+}
+
 // x is (N,C,Di,Hi,Wi), w is (K,C/G,Kd,Kh,Kw), y is (N,K,Do,Ho,Wo): per item
 // y_g (Kg, cols) = w_g (Kg, rows) @ col (rows, cols), bias and activation in the epilogue.
 void fwd_im2col_gemm(const ConvGeom& g, const float* x, const float* w, const float* bias,
@@ -114,29 +130,22 @@ void fwd_im2col_gemm(const ConvGeom& g, const float* x, const float* w, const fl
   const int64_t Kg = g.Kg(), OS = g.out_size(), rows = g.col_rows();
   for_items(p, [&](int64_t i, int tid) {
     const Item it = item(g, p, i, tid, work);
-    const float* col = columns(g, it, x);
     Epilogue<float> ep;
     ep.bias = bias ? bias + it.gi * Kg : nullptr;
     ep.bias_per_row = true;
     ep.act = act;
+    const float* wg = w + it.gi * Kg * rows;
     float* y0 = y + (it.n0 * g.K + it.gi * Kg) * OS;
-    if (it.m == 1 && !g.pointwise() && rows * OS > kL2Floats) {
-      // One large image: im2col and multiply a band of output rows at a time, so the column
-      // matrix stays in L2 instead of a round trip through memory.
-      const int64_t W = g.out[2], R = g.out[0] * g.out[1];
-      const int64_t band = std::max<int64_t>((kMinBandCols + W - 1) / W, kL2Floats / (rows * W));
-      for (int64_t r0 = 0; r0 < R; r0 += band) {
-        const int64_t r1 = std::min(R, r0 + band), cols = (r1 - r0) * W;
-        im2col_rows_f32(g, x + (it.n0 * g.C + it.gi * g.Cg()) * g.in_size(), it.col, cols, r0,
-                        r1);
-        gemm_f32(false, false, Kg, cols, rows, 1.f, w + it.gi * Kg * rows, rows, it.col, cols,
-                 0.f, y0 + r0 * W, OS, ep);
-      }
-      return;
-    }
+    const float* x0 = x + (it.n0 * g.C + it.gi * g.Cg()) * g.in_size();
+    const bool banded = for_bands(g, it, [&](int64_t r0, int64_t r1, int64_t cols) {
+      im2col_rows_f32(g, x0, it.col, cols, r0, r1);
+      gemm_f32(false, false, Kg, cols, rows, 1.f, wg, rows, it.col, cols, 0.f,
+               y0 + r0 * g.out[2], OS, ep);
+    });
+    if (banded) return;
+    const float* col = columns(g, it, x);
     float* out = it.m == 1 ? y0 : it.buf;
-    gemm_f32(false, false, Kg, it.cols, rows, 1.f, w + it.gi * Kg * rows, rows, col, it.cols,
-             0.f, out, it.cols, ep);
+    gemm_f32(false, false, Kg, it.cols, rows, 1.f, wg, rows, col, it.cols, 0.f, out, it.cols, ep);
     if (it.m > 1)  // scatter the side-by-side images back to (N, K, ...)
       for (int64_t k = 0; k < Kg; ++k)
         for (int64_t j = 0; j < it.m; ++j)
@@ -208,6 +217,15 @@ void conv_bwd_data_f32(const ConvGeom& g, const float* dy, const float* w, float
       gemm_f32(true, false, rows, OS, Kg, 1.f, wg, rows, dyg, ld, 0.f, dx0, OS);
       return;
     }
+    if (it.m == 1 && g.col_rows() * OS > kL2Floats) {
+      for (int64_t c = 0; c < Cg; ++c) std::memset(dx0 + c * IS, 0, sizeof(float) * IS);
+      const bool banded = for_bands(g, it, [&](int64_t r0, int64_t r1, int64_t cols) {
+        gemm_f32(true, false, rows, cols, Kg, 1.f, wg, rows, dyg + r0 * g.out[2], ld, 0.f,
+                 it.col, cols);
+        col2im_rows_f32(g, it.col, cols, dx0, r0, r1);
+      });
+      if (banded) return;
+    }
     gemm_f32(true, false, rows, it.cols, Kg, 1.f, wg, rows, dyg, ld, 0.f, it.col, it.cols);
     for (int64_t j = 0; j < it.m; ++j) {
       float* dxj = dx0 + j * g.C * IS;
@@ -233,9 +251,16 @@ void conv_bwd_weight_f32(const ConvGeom& g, const float* x, const float* dy, flo
     const Item it = item(g, p, i, tid, work);
     int64_t ld;
     const float* dyg = gather_dy(g, it, dy, &ld);
+    float* acc = (p.threads > 1 ? partial + tid * wsize : dw) + it.gi * Kg * rows;
+    const float* x0 = x + (it.n0 * g.C + it.gi * g.Cg()) * g.in_size();
+    const bool banded = for_bands(g, it, [&](int64_t r0, int64_t r1, int64_t cols) {
+      im2col_rows_f32(g, x0, it.col, cols, r0, r1);
+      gemm_f32(false, true, Kg, rows, cols, 1.f, dyg + r0 * g.out[2], ld, it.col, cols, 1.f,
+               acc, rows);
+    });
+    if (banded) return;
     const float* col = columns(g, it, x);
     const int64_t ldc = g.pointwise() && it.m == 1 ? g.out_size() : it.cols;
-    float* acc = (p.threads > 1 ? partial + tid * wsize : dw) + it.gi * Kg * rows;
     gemm_f32(false, true, Kg, rows, it.cols, 1.f, dyg, ld, col, ldc, 1.f, acc, rows);
   });
   if (p.threads > 1) {

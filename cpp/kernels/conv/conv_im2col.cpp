@@ -82,4 +82,10 @@ void col2im_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx) {
   walk<true>(g, dx, const_cast<float*>(col), ld, 0, g.out[0] * g.out[1]);
 }
 
+// col is (Cg*Kd*Kh*Kw, (r1-r0)*Wo) with row stride ld, dx is (Cg,Di,Hi,Wi)
+void col2im_rows_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0,
+                     int64_t r1) {
+  walk<true>(g, dx, const_cast<float*>(col), ld, r0, r1);
+}
+
 }  // namespace pg::kernels
