@@ -53,8 +53,10 @@ void walk(const ConvGeom& g, float* x, float* col, int64_t ld, int64_t r0, int64
                   for (int64_t o = lo; o < hi; ++o) src[o * sw + offw] += dst[o];
               } else {
                 for (int64_t o = 0; o < lo; ++o) dst[o] = 0.f;
-                if (sw == 1)
+                if (sw == 1 && hi - lo >= 32)
                   std::memcpy(dst + lo, src + lo + offw, sizeof(float) * (hi - lo));
+                else if (sw == 1)  // short rows (LeNet's 10-28): a library call costs more
+                  for (int64_t o = lo; o < hi; ++o) dst[o] = src[o + offw];
                 else
                   for (int64_t o = lo; o < hi; ++o) dst[o] = src[o * sw + offw];
                 for (int64_t o = hi; o < Wo; ++o) dst[o] = 0.f;
