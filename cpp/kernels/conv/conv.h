@@ -68,6 +68,23 @@ void conv_f32_depthwise_avx512(const ConvGeom& g, const float* x, const float* w
                                const float* bias, float* y, Activation act);
 #endif
 
+// Their gradients: dx and dw are overwritten.
+struct DepthwiseBwd {
+  void (*data)(const ConvGeom& g, const float* dy, const float* w, float* dx);
+  void (*weight)(const ConvGeom& g, const float* x, const float* dy, float* dw);
+};
+#define PG_DEPTHWISE_BWD(isa)                                                                  \
+  void conv_bwd_data_f32_depthwise_##isa(const ConvGeom& g, const float* dy, const float* w,  \
+                                         float* dx);                                          \
+  void conv_bwd_weight_f32_depthwise_##isa(const ConvGeom& g, const float* x, const float* dy, \
+                                           float* dw);
+PG_DEPTHWISE_BWD(portable)
+#ifdef PYGRAPH_SIMD
+PG_DEPTHWISE_BWD(avx2)
+PG_DEPTHWISE_BWD(avx512)
+#endif
+#undef PG_DEPTHWISE_BWD
+
 // ---- Dispatched float32 entry points --------------------------------------------------------
 enum class ConvPass { forward, backward_data, backward_weight };
 // Floats of scratch the pass needs with `threads` OpenMP threads (0 when none).

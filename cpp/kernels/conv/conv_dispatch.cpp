@@ -1,7 +1,7 @@
-// The float32 convolution paths and their dispatch: direct depthwise kernels when a group has
-// one input channel, otherwise im2col (skipped for pointwise convs) + GEMM with the bias and
-// activation fused in the GEMM epilogue. Threads go over (image, group) pairs when there are
-// several, otherwise inside the GEMM.
+// The float32 convolution paths and their dispatch: direct depthwise kernels (forward and
+// gradients) when a group has one input channel, otherwise im2col (skipped for pointwise convs)
+// + GEMM with the bias and activation fused in the GEMM epilogue. Threads go over (images,
+// group) items when there are several, otherwise inside the GEMM.
 #include <omp.h>
 
 #include <algorithm>
@@ -168,10 +168,23 @@ const Variant<FwdFn> kGeneral[] = {
     {"conv_f32_ref", Isa::ref, fwd_ref},
 };
 
+#define PG_BWD(isa) \
+  { "conv_bwd_f32_depthwise_" #isa, Isa::isa, \
+    {conv_bwd_data_f32_depthwise_##isa, conv_bwd_weight_f32_depthwise_##isa} }
+const Variant<DepthwiseBwd> kDepthwiseBwd[] = {
+#ifdef PYGRAPH_SIMD
+    PG_BWD(avx512),
+    PG_BWD(avx2),
+#endif
+    PG_BWD(portable),
+};
+#undef PG_BWD
+
 bool register_conv() {
   std::vector<VariantInfo> infos;
   for (const auto& v : kDepthwise)
     if (v.isa != Isa::ref) infos.push_back({v.name, v.isa});
+  for (const auto& v : kDepthwiseBwd) infos.push_back({v.name, v.isa});
   for (const auto& v : kGeneral) infos.push_back({v.name, v.isa});
   return register_variants("conv", infos);
 }
@@ -188,8 +201,7 @@ bool use_ref() { return active_isa() == Isa::ref; }
 const char* conv_fwd_f32_variant(const ConvGeom& g) { return pick_fwd(g).name; }
 
 size_t conv_workspace_floats(const ConvGeom& g, ConvPass pass, int threads) {
-  if (use_ref()) return 0;
-  if (pass == ConvPass::forward && g.depthwise()) return 0;
+  if (use_ref() || g.depthwise()) return 0;
   const Plan p = plan(g, pass, threads);
   return (p.col + p.buf + p.part) * p.threads;
 }
@@ -204,6 +216,7 @@ void conv_fwd_f32(const ConvGeom& g, const float* x, const float* w, const float
 void conv_bwd_data_f32(const ConvGeom& g, const float* dy, const float* w, float* dx, float* work,
                        int threads) {
   if (use_ref()) return conv_bwd_data_ref<float>(g, dy, w, dx);
+  if (g.depthwise()) return pick(kDepthwiseBwd).fn.data(g, dy, w, dx);
   const Plan p = plan(g, ConvPass::backward_data, threads);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), IS = g.in_size(), OS = g.out_size();
   const int64_t rows = g.col_rows();
@@ -240,6 +253,11 @@ void conv_bwd_data_f32(const ConvGeom& g, const float* dy, const float* w, float
 void conv_bwd_weight_f32(const ConvGeom& g, const float* x, const float* dy, float* dw, float* db,
                          float* work, int threads) {
   if (use_ref()) return conv_bwd_weight_ref<float>(g, x, dy, dw, db);
+  if (g.depthwise()) {
+    pick(kDepthwiseBwd).fn.weight(g, x, dy, dw);
+    if (db) conv_bias_grad<float>(g, dy, db);
+    return;
+  }
   const Plan p = plan(g, ConvPass::backward_weight, threads);
   const int64_t Kg = g.Kg(), rows = g.col_rows(), wsize = g.K * rows;
   float* partial = work + (p.col + p.buf) * p.threads;  // threads > 1: one dw per thread
