@@ -196,12 +196,16 @@ const Variant<FwdFn>& pick_fwd(const ConvGeom& g) {
 
 bool use_ref() { return active_isa() == Isa::ref; }
 
+// Direct depthwise gradients when there are several groups; with one group (C == 1, as LeNet's
+// first layer) the GEMM has M = K rows and wins.
+bool direct_bwd(const ConvGeom& g) { return g.depthwise() && g.G > 1; }
+
 }  // namespace
 
 const char* conv_fwd_f32_variant(const ConvGeom& g) { return pick_fwd(g).name; }
 
 size_t conv_workspace_floats(const ConvGeom& g, ConvPass pass, int threads) {
-  if (use_ref() || g.depthwise()) return 0;
+  if (use_ref() || (pass == ConvPass::forward ? g.depthwise() : direct_bwd(g))) return 0;
   const Plan p = plan(g, pass, threads);
   return (p.col + p.buf + p.part) * p.threads;
 }
@@ -216,7 +220,7 @@ void conv_fwd_f32(const ConvGeom& g, const float* x, const float* w, const float
 void conv_bwd_data_f32(const ConvGeom& g, const float* dy, const float* w, float* dx, float* work,
                        int threads) {
   if (use_ref()) return conv_bwd_data_ref<float>(g, dy, w, dx);
-  if (g.depthwise()) return pick(kDepthwiseBwd).fn.data(g, dy, w, dx);
+  if (direct_bwd(g)) return pick(kDepthwiseBwd).fn.data(g, dy, w, dx);
   const Plan p = plan(g, ConvPass::backward_data, threads);
   const int64_t Cg = g.Cg(), Kg = g.Kg(), IS = g.in_size(), OS = g.out_size();
   const int64_t rows = g.col_rows();
@@ -253,7 +257,7 @@ void conv_bwd_data_f32(const ConvGeom& g, const float* dy, const float* w, float
 void conv_bwd_weight_f32(const ConvGeom& g, const float* x, const float* dy, float* dw, float* db,
                          float* work, int threads) {
   if (use_ref()) return conv_bwd_weight_ref<float>(g, x, dy, dw, db);
-  if (g.depthwise()) {
+  if (direct_bwd(g)) {
     pick(kDepthwiseBwd).fn.weight(g, x, dy, dw);
     if (db) conv_bias_grad<float>(g, dy, db);
     return;

@@ -53,11 +53,12 @@ inline void dw_bwd_data(const ConvGeom& g, const float* dy, const float* w, floa
       const int64_t k = c * Kg + j;
       const float* __restrict dyk = dy + (n * g.K + k) * OS;
       const float* wk = w + k * KS;
-      for_rows(g, [&](int64_t yo, int64_t xo, int64_t tap) {
-        for (int64_t t = 0; t < g.ker[2]; ++t) {
-          const int64_t off = t * g.dil[2] - g.pad[2];
-          int64_t lo, hi;
-          w_range(g, off, &lo, &hi);
+      for (int64_t t = 0; t < g.ker[2]; ++t) {  // kernel column outside: its range is fixed
+        const int64_t off = t * g.dil[2] - g.pad[2];
+        int64_t lo, hi;
+        w_range(g, off, &lo, &hi);
+        if (hi <= lo) continue;
+        for_rows(g, [&](int64_t yo, int64_t xo, int64_t tap) {
           const float wv = wk[tap + t];
           float* __restrict xr = dxc + xo;  // input of output o is xr[o*s + off]
           const float* __restrict yr = dyk + yo;
@@ -65,8 +66,8 @@ inline void dw_bwd_data(const ConvGeom& g, const float* dy, const float* w, floa
             for (int64_t o = lo; o < hi; ++o) xr[o + off] += wv * yr[o];
           else
             for (int64_t o = lo; o < hi; ++o) xr[o * s + off] += wv * yr[o];
-        }
-      });
+        });
+      }
     }
   }
 }
@@ -82,11 +83,12 @@ inline void dw_bwd_weight(const ConvGeom& g, const float* x, const float* dy, fl
     for (int64_t n = 0; n < g.N; ++n) {
       const float* xc = x + (n * g.C + k / Kg) * IS;
       const float* dyk = dy + (n * g.K + k) * OS;
-      for_rows(g, [&](int64_t yo, int64_t xo, int64_t tap) {
-        for (int64_t t = 0; t < g.ker[2]; ++t) {
-          const int64_t off = t * g.dil[2] - g.pad[2];
-          int64_t lo, hi;
-          w_range(g, off, &lo, &hi);
+      for (int64_t t = 0; t < g.ker[2]; ++t) {  // kernel column outside: its range is fixed
+        const int64_t off = t * g.dil[2] - g.pad[2];
+        int64_t lo, hi;
+        w_range(g, off, &lo, &hi);
+        if (hi <= lo) continue;
+        for_rows(g, [&](int64_t yo, int64_t xo, int64_t tap) {
           const float* xr = xc + xo;  // input of output o is xr[o*s + off]
           const float* yr = dyk + yo;
           float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // 8 lanes: the compiler vectorises this
@@ -98,8 +100,8 @@ inline void dw_bwd_weight(const ConvGeom& g, const float* x, const float* dy, fl
           for (; o < hi; ++o) sum += yr[o] * xr[o * s + off];
           for (int l = 0; l < 8; ++l) sum += acc[l];
           dwk[tap + t] += sum;
-        }
-      });
+        });
+      }
     }
   }
 }
