@@ -313,6 +313,29 @@ def test_conv_transpose2d_matches_torch(seed):
         np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("nd,seed", [(1, 0), (1, 1), (3, 2), (3, 3)])
+def test_conv_transpose1d_3d_match_torch(nd, seed):
+    torch = torch_or_skip()
+    rng = np.random.default_rng(700 + seed)
+    groups = 1 + seed % 2
+    stride = tuple(int(v) for v in rng.integers(1, 3, nd))
+    kw = dict(stride=stride, padding=tuple(int(v) for v in rng.integers(0, 2, nd)),
+              output_padding=tuple(int(rng.integers(0, s)) for s in stride), groups=groups,
+              dilation=tuple(int(v) for v in rng.integers(1, 3, nd)))
+    x = rng.standard_normal((2, 2 * groups, *rng.integers(2, 6, nd))).astype(np.float32)
+    w = rng.standard_normal((2 * groups, 3, *rng.integers(1, 4, nd))).astype(np.float32)
+    b = rng.standard_normal(3 * groups).astype(np.float32)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ty = getattr(torch.nn.functional, f"conv_transpose{nd}d")(tx, tw, tb, **kw)
+    y = getattr(ops, f"conv_transpose{nd}d")(x, w, b, **kw)
+    np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-4, atol=1e-4)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    ty.backward(torch.tensor(dy))
+    grads = getattr(ops, f"conv_transpose{nd}d_backward")(dy, x, w, b, **kw)
+    for got, t in zip(grads, (tx, tw, tb)):
+        np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-4, atol=1e-4 * np.abs(got).max())
+
+
 # ---- convolution as a matrix product --------------------------------------------------------
 @pytest.mark.parametrize("hw,kernel,stride,padding,dilation", [
     ((4, 4), (3, 3), 1, 0, 1),

@@ -128,6 +128,48 @@ def _tconv_args(nd, op, stride, padding, output_padding, groups, dilation):
             ints(dilation, nd, op, "dilation"))
 
 
+def _tconv(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    op = f"conv_transpose{nd}d"
+    x, w, b = _floats(op, input=input, weight=weight, bias=bias)
+    return getattr(_core, op)(
+        x, w, b, *_tconv_args(nd, op, stride, padding, output_padding, groups, dilation))
+
+
+def _tconv_backward(nd, grad_output, input, weight, bias, stride, padding, output_padding,
+                    groups, dilation):
+    op = f"conv_transpose{nd}d_backward"
+    dy, x, w, b = _floats(op, grad_output=grad_output, input=input, weight=weight, bias=bias)
+    return getattr(_core, op)(
+        dy, x, w, b, *_tconv_args(nd, op, stride, padding, output_padding, groups, dilation))
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Array:
+    """Transposed 1-D convolution: input (N, C_in, L), weight (C_in, C_out/groups, kL)."""
+    return _tconv(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Array:
+    """Transposed 3-D convolution: input (N, C_in, D, H, W), weight (C_in, C_out/groups, kD,
+    kH, kW)."""
+    return _tconv(3, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose1d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
+                              output_padding=0, groups=1, dilation=1):
+    """Gradients of conv_transpose1d: (grad_input, grad_weight, grad_bias or None)."""
+    return _tconv_backward(1, grad_output, input, weight, bias, stride, padding, output_padding,
+                           groups, dilation)
+
+
+def conv_transpose3d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
+                              output_padding=0, groups=1, dilation=1):
+    """Gradients of conv_transpose3d: (grad_input, grad_weight, grad_bias or None)."""
+    return _tconv_backward(3, grad_output, input, weight, bias, stride, padding, output_padding,
+                           groups, dilation)
+
+
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1) -> Array:
     """Transposed 2-D convolution (the input gradient of conv2d): input (N, C_in, H, W),
@@ -139,20 +181,15 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
            [2., 4., 2.],
            [1., 2., 1.]])
     """
-    op = "conv_transpose2d"
-    x, w, b = _floats(op, input=input, weight=weight, bias=bias)
-    return _core.conv_transpose2d(
-        x, w, b, *_tconv_args(2, op, stride, padding, output_padding, groups, dilation))
+    return _tconv(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
 def conv_transpose2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
                               output_padding=0, groups=1,
                               dilation=1) -> tuple[Array, Array, Array | None]:
     """Gradients of conv_transpose2d: (grad_input, grad_weight, grad_bias or None)."""
-    op = "conv_transpose2d_backward"
-    dy, x, w, b = _floats(op, grad_output=grad_output, input=input, weight=weight, bias=bias)
-    return _core.conv_transpose2d_backward(
-        dy, x, w, b, *_tconv_args(2, op, stride, padding, output_padding, groups, dilation))
+    return _tconv_backward(2, grad_output, input, weight, bias, stride, padding, output_padding,
+                           groups, dilation)
 
 
 def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0,
@@ -210,5 +247,6 @@ def conv_matrix(kernel, input_hw, stride=1, padding=0, dilation=1) -> Array:
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv1d_backward", "conv2d_backward", "conv3d_backward",
-    "conv_transpose2d", "conv_transpose2d_backward", "conv_output_size", "conv_matrix",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "conv_transpose1d_backward",
+    "conv_transpose2d_backward", "conv_transpose3d_backward", "conv_output_size", "conv_matrix",
 ]
