@@ -140,6 +140,26 @@ def test_depthwise_large_kernels_and_ranks(isa, rng, nd, xs, ws, padding):
     np.testing.assert_allclose(y, np_conv(x, w, b, 1, padding, 1, xs[1]), rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("xs,ks,padding", [
+    ((2, 16, 32, 33), 16, 1),        # 2 * 16 * 17 = 544 tiles: Winograd F(2x2, 3x3)
+    ((1, 17, 47, 49), 20, 0),        # odd output sizes (45x47): partial last tiles
+    ((1, 16, 44, 46), 24, 2),
+    ((1, 16, 45, 47), 16, "same"),
+])
+def test_winograd_3x3_matches_numpy_oracle(isa, rng, xs, ks, padding):
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal((ks, xs[1], 3, 3)).astype(np.float32)
+    b = rng.standard_normal(ks).astype(np.float32)
+    want = np_conv(x, w, b, 1, padding)
+    # transforms add a few roundings: tolerance scaled by the reduction length 9*C
+    np.testing.assert_allclose(ops.conv2d(x, w, b, 1, padding), want, rtol=1e-4,
+                               atol=2e-6 * 9 * xs[1] * np.abs(want).max() / 10)
+    y = pg._core.conv2d(x, w, b, (1, 1), (1, 1), "", (1, 1), 1, relu=True)
+    np.testing.assert_allclose(y, np.maximum(np_conv(x, w, b, 1, 1), 0), rtol=1e-4, atol=1e-3)
+    if isa != "ref":
+        assert "conv_f32_winograd_f2x3" in pg.kernel_variants("conv")
+
+
 def test_fused_relu_epilogue(isa, rng):
     x = rng.standard_normal((2, 4, 6, 6)).astype(np.float32)
     for w in [rng.standard_normal((6, 2, 3, 3)), rng.standard_normal((4, 1, 3, 3))]:

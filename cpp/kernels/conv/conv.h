@@ -85,6 +85,12 @@ PG_DEPTHWISE_BWD(avx512)
 #endif
 #undef PG_DEPTHWISE_BWD
 
+// ---- Winograd F(2x2, 3x3): 3x3 stride-1 2-D convs with one group and >= 16 channels ---------
+bool winograd_applies(const ConvGeom& g);
+size_t winograd_workspace_floats(const ConvGeom& g, int threads);
+void conv_f32_winograd_f2x3(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                            float* y, Activation act, float* work, int threads);
+
 // ---- Dispatched float32 entry points --------------------------------------------------------
 enum class ConvPass { forward, backward_data, backward_weight };
 // Floats of scratch the pass needs with `threads` OpenMP threads (0 when none).

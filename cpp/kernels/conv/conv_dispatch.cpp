@@ -1,6 +1,7 @@
 // The float32 convolution paths and their dispatch: direct depthwise kernels (forward and
-// gradients) when a group has one input channel, otherwise im2col (skipped for pointwise convs)
-// + GEMM with the bias and activation fused in the GEMM epilogue. Threads go over (images,
+// gradients) when a group has one input channel, Winograd F(2x2,3x3) for wide 3x3 stride-1
+// forward convs, otherwise im2col (skipped for pointwise convs) + GEMM with the bias and
+// activation fused in the GEMM epilogue. Threads go over (images,
 // group) items when there are several, otherwise inside the GEMM.
 #include <omp.h>
 
@@ -163,6 +164,10 @@ const Variant<FwdFn> kDepthwise[] = {
     {"conv_f32_depthwise_portable", Isa::portable, fwd_depthwise<conv_f32_depthwise_portable>},
     {"conv_f32_ref", Isa::ref, fwd_ref},
 };
+const Variant<FwdFn> kWinograd[] = {
+    {"conv_f32_winograd_f2x3", Isa::portable, conv_f32_winograd_f2x3},
+    {"conv_f32_ref", Isa::ref, fwd_ref},
+};
 const Variant<FwdFn> kGeneral[] = {
     {"conv_f32_im2col_gemm", Isa::portable, fwd_im2col_gemm},
     {"conv_f32_ref", Isa::ref, fwd_ref},
@@ -185,13 +190,15 @@ bool register_conv() {
   for (const auto& v : kDepthwise)
     if (v.isa != Isa::ref) infos.push_back({v.name, v.isa});
   for (const auto& v : kDepthwiseBwd) infos.push_back({v.name, v.isa});
+  infos.push_back({kWinograd[0].name, kWinograd[0].isa});
   for (const auto& v : kGeneral) infos.push_back({v.name, v.isa});
   return register_variants("conv", infos);
 }
 const bool kRegistered = register_conv();
 
 const Variant<FwdFn>& pick_fwd(const ConvGeom& g) {
-  return g.depthwise() ? pick(kDepthwise) : pick(kGeneral);
+  if (g.depthwise()) return pick(kDepthwise);
+  return winograd_applies(g) ? pick(kWinograd) : pick(kGeneral);
 }
 
 bool use_ref() { return active_isa() == Isa::ref; }
@@ -206,6 +213,8 @@ const char* conv_fwd_f32_variant(const ConvGeom& g) { return pick_fwd(g).name; }
 
 size_t conv_workspace_floats(const ConvGeom& g, ConvPass pass, int threads) {
   if (use_ref() || (pass == ConvPass::forward ? g.depthwise() : direct_bwd(g))) return 0;
+  if (pass == ConvPass::forward && winograd_applies(g))
+    return winograd_workspace_floats(g, threads);
   const Plan p = plan(g, pass, threads);
   return (p.col + p.buf + p.part) * p.threads;
 }
