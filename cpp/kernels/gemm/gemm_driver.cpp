@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <cstdio>
 #include <new>
 
 #include "kernels/cpu.h"
@@ -115,27 +114,27 @@ void pack_a(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mb, int64_
 template <int NR>
 void pack_b(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb, int64_t k0, int64_t kb,
             float* dst) {
-  for (int64_t q = 0; q < nb; q += NR, dst += NR * kb) {
-    const int64_t cols = std::min<int64_t>(NR, nb - q);
-    if (!tb) {  // B is (K,N): each k is a contiguous run of NR
-      for (int64_t k = 0; k < kb; ++k) {
-        const float* s = B + (k0 + k) * ldb + j0 + q;
-        float* d = dst + k * NR;
-        if (cols == NR) {
-          for (int j = 0; j < NR; ++j) d[j] = s[j];
-        } else {
-          for (int j = 0; j < NR; ++j) d[j] = j < cols ? s[j] : 0.f;
-        }
-      }
-    } else {  // B is (N,K): transpose NR rows into k-major order
-      for (int64_t j = 0; j < NR; ++j) {
-        float* d = dst + j;
-        if (j < cols) {
-          const float* s = B + (j0 + q + j) * ldb + k0;
-          for (int64_t k = 0; k < kb; ++k) d[k * NR] = s[k];
-        } else {
-          for (int64_t k = 0; k < kb; ++k) d[k * NR] = 0.f;
-        }
+  const int64_t full = nb / NR * NR, cols = nb - full;
+  if (!tb) {  // B is (K,N): read each row of B once, front to back, dealing NR-runs to panels
+    for (int64_t k = 0; k < kb; ++k) {
+      const float* s = B + (k0 + k) * ldb + j0;
+      float* d = dst + k * NR;
+      for (int64_t q = 0; q < full; q += NR, d += NR * kb)
+        for (int j = 0; j < NR; ++j) d[j] = s[q + j];
+      if (cols)
+        for (int j = 0; j < NR; ++j) d[j] = j < cols ? s[full + j] : 0.f;
+    }
+    return;
+  }
+  for (int64_t q = 0; q < nb; q += NR, dst += NR * kb) {  // B is (N,K): transpose NR rows
+    const int64_t live = std::min<int64_t>(NR, nb - q);
+    for (int64_t j = 0; j < NR; ++j) {
+      float* d = dst + j;
+      if (j < live) {
+        const float* s = B + (j0 + q + j) * ldb + k0;
+        for (int64_t k = 0; k < kb; ++k) d[k * NR] = s[k];
+      } else {
+        for (int64_t k = 0; k < kb; ++k) d[k * NR] = 0.f;
       }
     }
   }
@@ -146,11 +145,9 @@ template <int MR, int NR>
 void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
                   float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                   float beta, float* C, int64_t ldc, const Epilogue<float>& ep) {
-  int64_t KC = kn.kc, MC = kn.mc / MR * MR, NC = kn.nc / NR * NR;
-  if (const char* e = std::getenv("PG_GEMM_TUNE")) {  // TEMP tuning hook
-    long kc, mc, nc;
-    if (std::sscanf(e, "%ld,%ld,%ld", &kc, &mc, &nc) == 3) KC = kc, MC = mc / MR * MR, NC = nc / NR * NR;
-  }
+  // One M block: the packed B block is used once per K block, keep it in L2 (<= 1024 columns).
+  const int64_t KC = kn.kc, MC = kn.mc / MR * MR;
+  const int64_t NC = (M <= MC ? std::min<int64_t>(kn.nc, 1024) : kn.nc) / NR * NR;
   float* pa = tl_pack_a.get(static_cast<size_t>(MC * KC));
   float* pb = tl_pack_b.get(static_cast<size_t>(std::min(NC, (N + NR - 1) / NR * NR) * KC));
   alignas(64) float tile[MR * NR];
@@ -166,17 +163,19 @@ void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N,
         pack_a<MR>(ta, A, lda, ic, mb, pc, kb, pa);
         for (int64_t jr = 0; jr < nb; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nb - jr);
+          const float* bp = pb + jr * kb;
+          const int64_t bs = NR;
           for (int64_t ir = 0; ir < mb; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mb - ir);
             const int64_t i = ic + ir, j = jc + jr;
             const TileArgs t = tile_args(alpha, beta_k, ep, last, i, j);
             float* c = C + i * ldc + j;
             if (mr == MR && nr == NR) {
-              kn.ukernel(kb, pa + ir * kb, pb + jr * kb, c, ldc, t);
+              kn.ukernel(kb, pa + ir * kb, bp, bs, c, ldc, t);
             } else if (kn.edge) {
-              kn.edge(kb, pa + ir * kb, pb + jr * kb, c, ldc, t, mr, nr);
+              kn.edge(kb, pa + ir * kb, bp, bs, c, ldc, t, mr, nr);
             } else {
-              kn.ukernel(kb, pa + ir * kb, pb + jr * kb, tile, NR, TileArgs{});
+              kn.ukernel(kb, pa + ir * kb, bp, bs, tile, NR, TileArgs{});
               merge_tile(tile, NR, 1, mr, nr, c, ldc, t);
             }
           }

@@ -21,14 +21,17 @@ struct TileArgs {
   float slope = 0.01f;
 };
 
-// a is a packed (kc, MR) panel (MR floats per k), b a packed (kc, NR) panel; c is (MR, NR)
-// with row stride ldc. Always computes the full tile: the driver sends edge tiles to a buffer.
-using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+// a is a packed (kc, MR) panel (MR floats per k), b a (kc, NR) panel with row stride ldb (NR
+// when packed; B's own row stride when the driver lets the kernel read op(B) in place, 64-byte
+// alignment not assumed); c is (MR, NR) with row stride ldc. Always computes the full tile: the driver sends edge tiles to a buffer.
+using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
+                             int64_t ldc,
                              const TileArgs& t);
 
 // An mr x nr edge tile (mr <= MR, nr <= NR) stored straight into C (optional: without it the
 // driver runs the full microkernel into a buffer and merges the live part).
-using EdgeKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+using EdgeKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
+                            int64_t ldc,
                             const TileArgs& t, int64_t mr, int64_t nr);
 
 // Small-M streaming kernels, write-only out (M, N) with row stride ldo; A rows contiguous
