@@ -50,6 +50,8 @@ void ukernel_6x16(int64_t kc, const float* __restrict a, const float* __restrict
 
 }  // namespace
 
-const GemmKernels kAvx2Kernels = {MR, NR, 256, 96, 4096, ukernel_6x16, nullptr, small_nn, small_nt};
+const GemmKernels kAvx2Kernels = {MR, NR, /*kc=*/256, /*mc=*/96, /*nc=*/4096,
+                                   ukernel_6x16, nullptr, pack_a<MR>, pack_b<NR>, small_nn,
+                                   small_nt};
 
 }  // namespace pg::kernels::gemm_detail

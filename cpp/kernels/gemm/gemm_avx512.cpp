@@ -95,10 +95,75 @@ void edge(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int
   edge_rows(static_cast<int>(mr), kc, a, b, ldb, c, ldc, t, mask, std::make_integer_sequence<int, MR>{});
 }
 
+// Transposes a 16x16 block: rows[i][0..16) for i < nrows (other rows read as 0) -> out[kk*W + i]
+// for kk < 16, writing only the lanes in `m` (i < nrows).
+inline void transpose16(const float* const* rows, int nrows, int64_t k, float* out, int64_t W,
+                        __mmask16 m) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = i < nrows ? _mm512_loadu_ps(rows[i] + k) : _mm512_setzero_ps();
+  for (int i = 0; i < 16; i += 2) {  // pairs of rows interleaved within 128-bit lanes
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {  // u[i+j]: column 4L+j of rows i..i+3 in lane L
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int j = 0; j < 4; ++j) {  // gather lane L of the four row groups: column 4L+j
+    const __m512 v = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
+    const __m512 v2 = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
+    const __m512 w = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
+    const __m512 w2 = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
+    _mm512_mask_storeu_ps(out + (0 + j) * W, m, _mm512_shuffle_f32x4(v, w, 0x88));
+    _mm512_mask_storeu_ps(out + (8 + j) * W, m, _mm512_shuffle_f32x4(v, w, 0xDD));
+    _mm512_mask_storeu_ps(out + (4 + j) * W, m, _mm512_shuffle_f32x4(v2, w2, 0x88));
+    _mm512_mask_storeu_ps(out + (12 + j) * W, m, _mm512_shuffle_f32x4(v2, w2, 0xDD));
+  }
+}
+
+// pack_a: A stored (M,K) needs a transpose into k-major panels: 16 k at a time in registers.
+void pack_a_avx512(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mb, int64_t k0,
+                   int64_t kb, float* dst) {
+  if (ta) return pack_a<MR>(ta, A, lda, i0, mb, k0, kb, dst);
+  for (int64_t p = 0; p < mb; p += MR, dst += MR * kb) {
+    const int64_t rows = std::min<int64_t>(MR, mb - p);
+    const float* src[MR];
+    for (int i = 0; i < MR; ++i) src[i] = A + (i0 + p + std::min<int64_t>(i, rows - 1)) * lda + k0;
+    int64_t k = 0;
+    for (; k + 16 <= kb; k += 16) {
+      transpose16(src, static_cast<int>(rows), k, dst + k * MR, MR, (1u << MR) - 1u);
+    }
+    for (; k < kb; ++k)
+      for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < rows ? src[i][k] : 0.f;
+  }
+}
+
+// pack_b: B stored (N,K) likewise needs a transpose, two 16-row halves per 32-column panel.
+void pack_b_avx512(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb, int64_t k0,
+                   int64_t kb, float* dst) {
+  if (!tb) return pack_b<NR>(tb, B, ldb, j0, nb, k0, kb, dst);
+  for (int64_t q = 0; q < nb; q += NR, dst += NR * kb) {
+    const int64_t cols = std::min<int64_t>(NR, nb - q);
+    const float* src[NR];
+    for (int j = 0; j < NR; ++j) src[j] = B + (j0 + q + std::min<int64_t>(j, cols - 1)) * ldb + k0;
+    int64_t k = 0;
+    for (; k + 16 <= kb; k += 16)
+      for (int h = 0; h < NR; h += 16)
+        transpose16(src + h, static_cast<int>(std::clamp<int64_t>(cols - h, 0, 16)), k,
+                    dst + k * NR + h, NR, 0xffff);
+    for (; k < kb; ++k)
+      for (int j = 0; j < NR; ++j) dst[k * NR + j] = j < cols ? src[j][k] : 0.f;
+  }
+}
+
 }  // namespace
 
 // KC: the (KC, NR) B panel stays in L1 while the (KC, MR) A panels stream from L2, where the
 // (MC, KC) A block lives; the (KC, NC) B block sits in L3.
-const GemmKernels kAvx512Kernels = {MR, NR, 256, 168, 4096, ukernel, edge, small_nn, small_nt};
+const GemmKernels kAvx512Kernels = {
+    MR, NR, /*kc=*/256, /*mc=*/168, /*nc=*/4096, ukernel, edge, pack_a_avx512, pack_b_avx512,
+    small_nn, small_nt};
 
 }  // namespace pg::kernels::gemm_detail

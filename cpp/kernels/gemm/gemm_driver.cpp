@@ -80,66 +80,6 @@ TileArgs tile_args(float alpha, float beta, const Epilogue<float>& ep, bool last
   return t;
 }
 
-// op(A) rows [i0, i0+mb) x depth [k0, k0+kb) -> MR-row panels, each (kb, MR), zero-padded.
-template <int MR>
-void pack_a(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mb, int64_t k0, int64_t kb,
-            float* dst) {
-  for (int64_t p = 0; p < mb; p += MR, dst += MR * kb) {
-    const int64_t rows = std::min<int64_t>(MR, mb - p);
-    if (!ta) {  // A is (M,K): gather MR rows, transposing into k-major order
-      const float* src[MR];
-      for (int i = 0; i < MR; ++i) src[i] = A + (i0 + p + std::min<int64_t>(i, rows - 1)) * lda + k0;
-      if (rows == MR) {
-        for (int64_t k = 0; k < kb; ++k)
-          for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i][k];
-      } else {
-        for (int64_t k = 0; k < kb; ++k)
-          for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < rows ? src[i][k] : 0.f;
-      }
-    } else {  // A is (K,M): each k is a contiguous run of MR
-      for (int64_t k = 0; k < kb; ++k) {
-        const float* s = A + (k0 + k) * lda + i0 + p;
-        float* d = dst + k * MR;
-        if (rows == MR) {
-          for (int i = 0; i < MR; ++i) d[i] = s[i];
-        } else {
-          for (int i = 0; i < MR; ++i) d[i] = i < rows ? s[i] : 0.f;
-        }
-      }
-    }
-  }
-}
-
-// op(B) depth [k0, k0+kb) x columns [j0, j0+nb) -> NR-column panels, each (kb, NR), zero-padded.
-template <int NR>
-void pack_b(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb, int64_t k0, int64_t kb,
-            float* dst) {
-  const int64_t full = nb / NR * NR, cols = nb - full;
-  if (!tb) {  // B is (K,N): read each row of B once, front to back, dealing NR-runs to panels
-    for (int64_t k = 0; k < kb; ++k) {
-      const float* s = B + (k0 + k) * ldb + j0;
-      float* d = dst + k * NR;
-      for (int64_t q = 0; q < full; q += NR, d += NR * kb)
-        for (int j = 0; j < NR; ++j) d[j] = s[q + j];
-      if (cols)
-        for (int j = 0; j < NR; ++j) d[j] = j < cols ? s[full + j] : 0.f;
-    }
-    return;
-  }
-  for (int64_t q = 0; q < nb; q += NR, dst += NR * kb) {  // B is (N,K): transpose NR rows
-    const int64_t live = std::min<int64_t>(NR, nb - q);
-    for (int64_t j = 0; j < NR; ++j) {
-      float* d = dst + j;
-      if (j < live) {
-        const float* s = B + (j0 + q + j) * ldb + k0;
-        for (int64_t k = 0; k < kb; ++k) d[k * NR] = s[k];
-      } else {
-        for (int64_t k = 0; k < kb; ++k) d[k * NR] = 0.f;
-      }
-    }
-  }
-}
-
 // The serial blocked algorithm on one (sub)problem; K >= 1.
 template <int MR, int NR>
 void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
@@ -157,10 +97,10 @@ void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N,
       const int64_t kb = std::min(KC, K - pc);
       const bool last = pc + kb == K;
       const float beta_k = pc == 0 ? beta : 1.f;
-      pack_b<NR>(tb, B, ldb, jc, nb, pc, kb, pb);
+      kn.pack_b(tb, B, ldb, jc, nb, pc, kb, pb);
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mb = std::min(MC, M - ic);
-        pack_a<MR>(ta, A, lda, ic, mb, pc, kb, pa);
+        kn.pack_a(ta, A, lda, ic, mb, pc, kb, pa);
         for (int64_t jr = 0; jr < nb; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nb - jr);
           const float* bp = pb + jr * kb;

@@ -39,11 +39,17 @@ using EdgeKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t 
 using SmallKernel = void (*)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
                              const float* B, int64_t ldb, float* out, int64_t ldo);
 
+// Packs rows/columns [r0, r0+rn) x depth [k0, k0+kb) of op(X) into MR-row (A) or NR-column
+// (B) panels, each (kb, MR|NR), zero-padded; `trans` says X is stored transposed.
+using PackFn = void (*)(bool trans, const float* X, int64_t ldx, int64_t r0, int64_t rn,
+                        int64_t k0, int64_t kb, float* dst);
+
 struct GemmKernels {
   int mr, nr;      // microkernel tile
   int kc, mc, nc;  // blocking: KC (depth, L1 panel), MC (A block, L2), NC (B block, L3)
   MicroKernel ukernel;
   EdgeKernel edge;  // may be null
+  PackFn pack_a, pack_b;
   SmallKernel small_nn, small_nt;
 };
 
