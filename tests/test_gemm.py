@@ -162,13 +162,21 @@ def test_threads_give_the_same_result(rng):
     before = pg.num_threads()
     a = rng.standard_normal((200, 300)).astype(np.float32)
     b = rng.standard_normal((300, 150)).astype(np.float32)
-    x = rng.standard_normal((2, 2000)).astype(np.float32)
+    x = rng.standard_normal((2, 2000)).astype(np.float32)  # small-M path, split over N
     y = rng.standard_normal((2000, 300)).astype(np.float32)
+    w = rng.standard_normal((30, 400)).astype(np.float32)  # blocked, split over N
+    v = rng.standard_normal((400, 500)).astype(np.float32)
+    s = rng.standard_normal((16, 20, 30)).astype(np.float32)  # batched, split over the batch
+
+    def run():
+        return (ops.matmul(a, b), ops.gemm(b, a, trans_a=True, trans_b=True), ops.matmul(x, y),
+                ops.matmul(w, v), ops.matmul(s, s.transpose(0, 2, 1)))
+
     try:
         pg.set_num_threads(1)
-        one = ops.matmul(a, b), ops.matmul(b.T.copy(), a.T.copy()), ops.matmul(x, y)
+        one = run()
         pg.set_num_threads(2)
-        two = ops.matmul(a, b), ops.matmul(b.T.copy(), a.T.copy()), ops.matmul(x, y)
+        two = run()
     finally:
         pg.set_num_threads(before)
     for p, q in zip(one, two):

@@ -45,7 +45,7 @@ struct Scratch {
 thread_local Scratch tl_pack_a, tl_pack_b, tl_small_out, tl_small_a;
 
 // Problems below this many multiply-adds run on one thread.
-constexpr int64_t kParallelMacs = 1 << 17;
+constexpr int64_t kParallelMacs = 1 << 20;
 // M (or N) at most this many rows goes to the streaming small-M path.
 constexpr int64_t kSmallM = 4;
 
