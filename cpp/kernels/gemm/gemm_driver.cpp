@@ -4,14 +4,16 @@
 //       for ic in M step MC:        A block (MC x KC) packed into MR-row panels     -> L2
 //         for jr in NC step NR:     one B panel stays in L1 while ...
 //           for ir in MC step MR:   ... the microkernel sweeps the A panels
-// beta applies at the first K block, the epilogue (bias, activation) at the last. Edge tiles run
-// the same microkernel into a local tile and are merged by scalar code. Threads split C into
-// column (or row) ranges that run this serial algorithm with per-thread packing buffers.
+// beta applies at the first K block, the epilogue (bias, activation) at the last. Edge tiles go
+// straight into C when the variant has an edge kernel (AVX-512: fewer rows, masked columns),
+// otherwise the full microkernel writes a local tile that scalar code merges. Threads split C
+// into column (or row) ranges that run this serial algorithm with per-thread packing buffers.
 // Small M (or small N, by transposing the problem) takes a streaming GEMV-like path instead.
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <exception>
 #include <cstring>
 #include <new>
 
@@ -43,6 +45,18 @@ struct Scratch {
   ~Scratch() { std::free(p); }
 };
 thread_local Scratch tl_pack_a, tl_pack_b, tl_small_out, tl_small_a;
+
+// Runs body() inside a parallel region; an exception (bad_alloc of a buffer) is carried out
+// of the region and rethrown on the calling thread instead of terminating the process.
+template <class F>
+void guarded(std::exception_ptr& error, F&& body) {
+  try {
+    body();
+  } catch (...) {
+#pragma omp critical(pg_gemm_error)
+    if (!error) error = std::current_exception();
+  }
+}
 
 // Problems below this many multiply-adds run on one thread.
 constexpr int64_t kParallelMacs = 1 << 20;
@@ -151,8 +165,9 @@ void blocked_parallel(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M
   const int64_t units = (extent + unit - 1) / unit;
   nt = static_cast<int>(std::min<int64_t>(nt, units));
   if (nt <= 1) return blocked(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  std::exception_ptr error;
 #pragma omp parallel num_threads(nt)
-  {
+  guarded(error, [&] {
     const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
     const int64_t per = (units + nthr - 1) / nthr;
     const int64_t lo = std::min(extent, tid * per * unit);
@@ -169,7 +184,8 @@ void blocked_parallel(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M
                 C + lo * ldc, ldc, e);
       }
     }
-  }
+  });
+  if (error) std::rethrow_exception(error);
 }
 
 // The streaming path for M <= kSmallM (or N <= kSmallM, solved as C^T = op(B)^T op(A)^T).
@@ -199,7 +215,7 @@ void small(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M, int64_t N
   const int64_t units = (Ns + 63) / 64;
   nt = static_cast<int>(std::min<int64_t>(nt, units));
 #pragma omp parallel num_threads(nt) if (nt > 1)
-  {
+  {  // no allocation in here: the buffers were taken above
     const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
     const int64_t per = (units + nthr - 1) / nthr;
     const int64_t lo = std::min(Ns, tid * per * 64), hi = std::min(Ns, (tid + 1) * per * 64);
@@ -269,9 +285,14 @@ void gemm_batched_f32(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int
   const int nt = omp_in_parallel() ? 1 : num_threads();
   // Entries big enough to thread on their own run one after another; small ones in parallel.
   const bool over_batch = nt > 1 && batch >= nt && M * N * K < (int64_t(1) << 22);
+  std::exception_ptr error;
 #pragma omp parallel for num_threads(nt) schedule(static) if (over_batch)
   for (int64_t b = 0; b < batch; ++b)
-    gemm_f32(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC, ldc, ep);
+    gemm_detail::guarded(error, [&] {
+      gemm_f32(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC, ldc,
+               ep);
+    });
+  if (error) std::rethrow_exception(error);
 }
 
 template <>
