@@ -197,7 +197,8 @@ def fd_grad(f, x, eps=1e-6):
 
 
 @pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((4,), (2, 4, 3)),
-                                   ((2, 1, 3, 4), (3, 4, 2)), ((3,), (3,))])
+                                   ((2, 1, 3, 4), (3, 4, 2)), ((3,), (3,)),
+                                   ((2, 3, 4), (2, 4, 5))])
 def test_matmul_backward_finite_differences(rng, sa, sb):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     w = rng.standard_normal(np.matmul(a, b).shape)
