@@ -95,17 +95,16 @@ void edge(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int
   edge_rows(static_cast<int>(mr), kc, a, b, ldb, c, ldc, t, mask, std::make_integer_sequence<int, MR>{});
 }
 
-// Transposes a 16x16 block: rows[i][0..16) for i < nrows (other rows read as 0) -> out[kk*W + i]
-// for kk < 16, writing only the lanes in `m` (i < nrows).
-inline void transpose16(const float* const* rows, int nrows, int64_t k, float* out, int64_t W,
-                        __mmask16 m) {
+// Transposes a 16x16 block: rows[i][k..k+16) for i < nrows (other rows read as 0) ->
+// out[kk] = (rows[0][k+kk], ..., rows[15][k+kk]).
+inline void transpose16(const float* const* rows, int nrows, int64_t k, __m512* out) {
   __m512 r[16], t[16];
   for (int i = 0; i < 16; ++i) r[i] = i < nrows ? _mm512_loadu_ps(rows[i] + k) : _mm512_setzero_ps();
   for (int i = 0; i < 16; i += 2) {  // pairs of rows interleaved within 128-bit lanes
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
   }
-  for (int i = 0; i < 16; i += 4) {  // u[i+j]: column 4L+j of rows i..i+3 in lane L
+  for (int i = 0; i < 16; i += 4) {  // r[i+j]: column 4L+j of rows i..i+3, in lane L
     r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
     r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
     r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
@@ -116,16 +115,19 @@ inline void transpose16(const float* const* rows, int nrows, int64_t k, float* o
     const __m512 v2 = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
     const __m512 w = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
     const __m512 w2 = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
-    _mm512_mask_storeu_ps(out + (0 + j) * W, m, _mm512_shuffle_f32x4(v, w, 0x88));
-    _mm512_mask_storeu_ps(out + (8 + j) * W, m, _mm512_shuffle_f32x4(v, w, 0xDD));
-    _mm512_mask_storeu_ps(out + (4 + j) * W, m, _mm512_shuffle_f32x4(v2, w2, 0x88));
-    _mm512_mask_storeu_ps(out + (12 + j) * W, m, _mm512_shuffle_f32x4(v2, w2, 0xDD));
+    out[0 + j] = _mm512_shuffle_f32x4(v, w, 0x88);
+    out[8 + j] = _mm512_shuffle_f32x4(v, w, 0xDD);
+    out[4 + j] = _mm512_shuffle_f32x4(v2, w2, 0x88);
+    out[12 + j] = _mm512_shuffle_f32x4(v2, w2, 0xDD);
   }
 }
 
 // pack_a: A stored (M,K) needs a transpose into k-major panels: 16 k at a time in registers.
+// The 16 transposed rows of MR floats are contiguous: full-width stores in ascending order
+// (each one's 2 spare lanes are overwritten by the next), the last one masked.
 void pack_a_avx512(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mb, int64_t k0,
                    int64_t kb, float* dst) {
+  static_assert(MR <= 16, "one transpose covers the panel's rows");
   if (ta) return pack_a<MR>(ta, A, lda, i0, mb, k0, kb, dst);
   for (int64_t p = 0; p < mb; p += MR, dst += MR * kb) {
     const int64_t rows = std::min<int64_t>(MR, mb - p);
@@ -133,7 +135,11 @@ void pack_a_avx512(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mb,
     for (int i = 0; i < MR; ++i) src[i] = A + (i0 + p + std::min<int64_t>(i, rows - 1)) * lda + k0;
     int64_t k = 0;
     for (; k + 16 <= kb; k += 16) {
-      transpose16(src, static_cast<int>(rows), k, dst + k * MR, MR, (1u << MR) - 1u);
+      __m512 t[16];
+      transpose16(src, static_cast<int>(rows), k, t);
+      float* d = dst + k * MR;
+      for (int kk = 0; kk < 15; ++kk) _mm512_storeu_ps(d + kk * MR, t[kk]);
+      _mm512_mask_storeu_ps(d + 15 * MR, (1u << MR) - 1u, t[15]);
     }
     for (; k < kb; ++k)
       for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < rows ? src[i][k] : 0.f;
@@ -150,9 +156,11 @@ void pack_b_avx512(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb,
     for (int j = 0; j < NR; ++j) src[j] = B + (j0 + q + std::min<int64_t>(j, cols - 1)) * ldb + k0;
     int64_t k = 0;
     for (; k + 16 <= kb; k += 16)
-      for (int h = 0; h < NR; h += 16)
-        transpose16(src + h, static_cast<int>(std::clamp<int64_t>(cols - h, 0, 16)), k,
-                    dst + k * NR + h, NR, 0xffff);
+      for (int h = 0; h < NR; h += 16) {
+        __m512 t[16];
+        transpose16(src + h, static_cast<int>(std::clamp<int64_t>(cols - h, 0, 16)), k, t);
+        for (int kk = 0; kk < 16; ++kk) _mm512_storeu_ps(dst + (k + kk) * NR + h, t[kk]);
+      }
     for (; k < kb; ++k)
       for (int j = 0; j < NR; ++j) dst[k * NR + j] = j < cols ? src[j][k] : 0.f;
   }
