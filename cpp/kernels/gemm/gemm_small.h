@@ -110,14 +110,23 @@ inline void store_row(const float* acc, float* c, int i, const TileArgs& t) {
   }
 }
 
-// The portable microkernel: MR x NR accumulators in plain C++.
+// The portable microkernel: MR x NR accumulators in plain C++, written row by row so the
+// compiler maps each row of NR floats onto SSE registers.
 template <int MR, int NR>
 void ukernel_generic(int64_t kc, const float* __restrict a, const float* __restrict b,
                      int64_t ldb, float* c, int64_t ldc, const TileArgs& t) {
   float acc[MR][NR] = {};
-  for (int64_t k = 0; k < kc; ++k, a += MR, b += ldb)
-    for (int i = 0; i < MR; ++i)
-      for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
+  for (int64_t k = 0; k < kc; ++k, a += MR, b += ldb) {
+    float bk[NR];
+#pragma GCC unroll 16
+    for (int j = 0; j < NR; ++j) bk[j] = b[j];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const float ai = a[i];
+#pragma GCC unroll 16
+      for (int j = 0; j < NR; ++j) acc[i][j] += ai * bk[j];
+    }
+  }
   for (int i = 0; i < MR; ++i) store_row<NR>(acc[i], c + i * ldc, i, t);
 }
 
