@@ -117,19 +117,18 @@ void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N,
         kn.pack_a(ta, A, lda, ic, mb, pc, kb, pa);
         for (int64_t jr = 0; jr < nb; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nb - jr);
-          const float* bp = pb + jr * kb;
-          const int64_t bs = NR;
+          const float* bp = pb + jr * kb;  // packed panel: row stride NR
           for (int64_t ir = 0; ir < mb; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mb - ir);
             const int64_t i = ic + ir, j = jc + jr;
             const TileArgs t = tile_args(alpha, beta_k, ep, last, i, j);
             float* c = C + i * ldc + j;
             if (mr == MR && nr == NR) {
-              kn.ukernel(kb, pa + ir * kb, bp, bs, c, ldc, t);
+              kn.ukernel(kb, pa + ir * kb, bp, NR, c, ldc, t);
             } else if (kn.edge) {
-              kn.edge(kb, pa + ir * kb, bp, bs, c, ldc, t, mr, nr);
+              kn.edge(kb, pa + ir * kb, bp, NR, c, ldc, t, mr, nr);
             } else {
-              kn.ukernel(kb, pa + ir * kb, bp, bs, tile, NR, TileArgs{});
+              kn.ukernel(kb, pa + ir * kb, bp, NR, tile, NR, TileArgs{});
               merge_tile(tile, NR, 1, mr, nr, c, ldc, t);
             }
           }
@@ -142,18 +141,15 @@ void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N,
 void blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
              float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
              float* C, int64_t ldc, const Epilogue<float>& ep) {
+  // One instantiation per tile shape in the variant table (a new variant adds its line here).
   if (kn.mr == 14 && kn.nr == 32)
     gemm_blocked<14, 32>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-  else if (kn.mr == 8 && kn.nr == 48)
-    gemm_blocked<8, 48>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-  else if (kn.mr == 6 && kn.nr == 64)
-    gemm_blocked<6, 64>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-  else if (kn.mr == 12 && kn.nr == 32)
-    gemm_blocked<12, 32>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   else if (kn.mr == 6 && kn.nr == 16)
     gemm_blocked<6, 16>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-  else
+  else if (kn.mr == 6 && kn.nr == 8)
     gemm_blocked<6, 8>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  else
+    gemm_ref<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
 }
 
 // Splits C into nt column ranges (or row ranges when M has more tiles) that run in parallel.
@@ -189,7 +185,8 @@ void blocked_parallel(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M
 }
 
 // The streaming path for M <= kSmallM (or N <= kSmallM, solved as C^T = op(B)^T op(A)^T).
-// Computes the raw product into a row-contiguous buffer, then merges it into C.
+// Computes the raw product into a row-contiguous buffer (or straight into C when beta == 0 and
+// nothing is flipped), then merges alpha, beta and the epilogue in.
 void small(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
            float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc, const Epilogue<float>& ep) {
