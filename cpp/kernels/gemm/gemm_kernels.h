@@ -1,6 +1,7 @@
 // Internal to the gemm family: what one ISA variant contributes to the blocked driver
-// (gemm_driver.cpp) — an MR x NR microkernel, its blocking sizes, and the small-M streaming
-// kernels. The driver owns packing, blocking, threads and edge tiles; a variant owns registers.
+// (gemm_driver.cpp) — an MR x NR microkernel (and optionally an edge-tile kernel), its blocking
+// sizes, its packing routines and the small-M streaming kernels. The driver owns the loops,
+// threads and the edge-tile fallback; a variant owns registers and instructions.
 #pragma once
 #include <cstdint>
 
@@ -21,18 +22,16 @@ struct TileArgs {
   float slope = 0.01f;
 };
 
-// a is a packed (kc, MR) panel (MR floats per k), b a (kc, NR) panel with row stride ldb (NR
-// when packed; B's own row stride when the driver lets the kernel read op(B) in place, 64-byte
-// alignment not assumed); c is (MR, NR) with row stride ldc. Always computes the full tile: the driver sends edge tiles to a buffer.
+// a is a packed (kc, MR) panel (MR floats per k), b a (kc, NR) panel with row stride ldb (the
+// driver passes packed panels, ldb = NR; alignment is not assumed, so a caller may also point
+// b into a row-major B); c is (MR, NR) with row stride ldc. Always computes the full tile.
 using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
-                             int64_t ldc,
-                             const TileArgs& t);
+                             int64_t ldc, const TileArgs& t);
 
 // An mr x nr edge tile (mr <= MR, nr <= NR) stored straight into C (optional: without it the
 // driver runs the full microkernel into a buffer and merges the live part).
 using EdgeKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
-                            int64_t ldc,
-                            const TileArgs& t, int64_t mr, int64_t nr);
+                            int64_t ldc, const TileArgs& t, int64_t mr, int64_t nr);
 
 // Small-M streaming kernels, write-only out (M, N) with row stride ldo; A rows contiguous
 // (stride lda). nn: B is (K, N) stride ldb. nt: B is (N, K) stride ldb (dot products).
