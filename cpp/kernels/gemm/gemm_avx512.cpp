@@ -169,11 +169,11 @@ void pack_b_avx512(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb,
 }  // namespace
 
 // Blocking for L1 48 KB / L2 1 MB: the (256, 32) B panel (32 KB) and one (256, 14) A panel
-// (14 KB) share L1; the (168, 256) A block (168 KB) sits in L2; the (256, 2048) B block (2 MB)
-// in L2/L3. KC 256..512, MC 112..168 and NC 1024..4096 all measured alike (within the +-10% noise
-// of this shared machine); these keep every level's working set inside its cache.
+// (14 KB) share L1; the (168, 256) A block (168 KB) sits in L2 next to the (256, 1024) B block
+// (1 MB, spilling to L3). KC 256..512, MC 112..168 and NC 1024..4096 measured alike against
+// numpy (within the noise of this shared machine); these keep each working set in its cache.
 const GemmKernels kAvx512Kernels = {
-    MR, NR, /*kc=*/256, /*mc=*/168, /*nc=*/2048, ukernel, edge, pack_a_avx512, pack_b_avx512,
+    MR, NR, /*kc=*/256, /*mc=*/168, /*nc=*/1024, ukernel, edge, pack_a_avx512, pack_b_avx512,
     small_nn, small_nt};
 
 }  // namespace pg::kernels::gemm_detail
