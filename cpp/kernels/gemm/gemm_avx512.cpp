@@ -48,6 +48,7 @@ void tile(int64_t kc, const float* __restrict a, const float* __restrict b, int6
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
   }
+#pragma GCC unroll 2
   for (int64_t k = 0; k < kc; ++k, a += MR, b += ldb) {
     __m512 bv[NV];
 #pragma GCC unroll 4
