@@ -9,7 +9,8 @@ from harness import Case
 import pygraph as pg
 
 # (name, C, H=W, K, kernel, stride, padding)
-LENET = [("lenet c1 1->6 5x5 @32", 1, 32, 6, 5, 1, 0), ("lenet c3 6->16 5x5 @14", 6, 14, 16, 5, 1, 0)]
+LENET = [("lenet c1 1->6 5x5 @32", 1, 32, 6, 5, 1, 0),
+         ("lenet c3 6->16 5x5 @14", 6, 14, 16, 5, 1, 0)]
 RESNET = [(f"resnet {c}@{h} 3x3", c, h, c, 3, 1, 1) for c, h in
           [(64, 56), (128, 28), (256, 14), (512, 7)]]
 
@@ -17,7 +18,7 @@ RESNET = [(f"resnet {c}@{h} 3x3", c, h, c, 3, 1, 1) for c, h in
 def _case_pair(name, N, C, H, K, R, stride, padding):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C, H, H), dtype=np.float32)
-    w = (rng.standard_normal((K, C, R, R), dtype=np.float32) / np.sqrt(C * R * R)).astype(np.float32)
+    w = rng.standard_normal((K, C, R, R), dtype=np.float32) / np.float32(np.sqrt(C * R * R))
     y = pg.ops.conv2d(x, w, None, stride, padding)
     dy = rng.standard_normal(y.shape, dtype=np.float32)
     flops = 2.0 * N * K * C * R * R * y.shape[2] * y.shape[3]

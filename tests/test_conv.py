@@ -36,7 +36,8 @@ def np_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
         patch = xp[(slice(None), slice(None)) + sl]
         for g in range(groups):
             wt = w[(slice(g * Kg, (g + 1) * Kg), slice(None)) + tap].astype(np.float64)
-            y[:, g * Kg:(g + 1) * Kg] += np.einsum("nc...,kc->nk...", patch[:, g * Cg:(g + 1) * Cg], wt)
+            xg = patch[:, g * Cg:(g + 1) * Cg]
+            y[:, g * Kg:(g + 1) * Kg] += np.einsum("nc...,kc->nk...", xg, wt)
     if b is not None:
         y += b.reshape(1, K, *[1] * nd)
     return y
@@ -102,6 +103,8 @@ FWD_CASES = [  # (x shape, w shape, stride, padding, dilation, groups)
     ((1, 6, 5, 5), (4, 3, 1, 1), 2, 0, 1, 2),         # 1x1 with stride: im2col
     ((5, 2, 15, 20), (3, 2, 3, 3), 1, 1, 1, 1),       # images 4 + 1 per GEMM
     ((5, 4, 15, 20), (6, 2, 1, 1), 1, 0, 1, 2),       # pointwise, images 4 + 1 per GEMM
+    ((1, 8, 40, 50), (4, 8, 3, 3), 1, 1, 1, 1),       # large image: bands of output rows
+    ((1, 32, 61, 61), (8, 16, 3, 3), 2, 1, 1, 2),     # bands with stride and groups
 ]
 
 
@@ -123,6 +126,38 @@ def test_depthwise_rows_around_simd_width(isa, rng, width, stride):
     w = rng.standard_normal((3, 1, 3, 3)).astype(np.float32)
     y = ops.conv2d(x, w, None, stride, 1, 1, 3)
     np.testing.assert_allclose(y, np_conv(x, w, None, stride, 1, 1, 3), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("nd,xs,ws,padding", [
+    (3, (1, 2, 3, 20, 9), (4, 1, 2, 17, 3), (1, 8, 1)),  # 34 kernel rows: summed in two passes
+    (1, (2, 3, 40), (3, 1, 5), 2),
+])
+def test_depthwise_large_kernels_and_ranks(isa, rng, nd, xs, ws, padding):
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    y = CONV[nd](x, w, b, 1, padding, 1, xs[1])
+    np.testing.assert_allclose(y, np_conv(x, w, b, 1, padding, 1, xs[1]), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("xs,ks,padding", [
+    ((2, 16, 32, 33), 16, 1),        # 2 * 16 * 17 = 544 tiles: Winograd F(2x2, 3x3)
+    ((1, 17, 47, 49), 20, 0),        # odd output sizes (45x47): partial last tiles
+    ((1, 16, 44, 46), 24, 2),
+    ((1, 16, 45, 47), 16, "same"),
+])
+def test_winograd_3x3_matches_numpy_oracle(isa, rng, xs, ks, padding):
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal((ks, xs[1], 3, 3)).astype(np.float32)
+    b = rng.standard_normal(ks).astype(np.float32)
+    want = np_conv(x, w, b, 1, padding)
+    # transforms add a few roundings: tolerance scaled by the reduction length 9*C
+    np.testing.assert_allclose(ops.conv2d(x, w, b, 1, padding), want, rtol=1e-4,
+                               atol=2e-6 * 9 * xs[1] * np.abs(want).max() / 10)
+    y = pg._core.conv2d(x, w, b, (1, 1), (1, 1), "", (1, 1), 1, relu=True)
+    np.testing.assert_allclose(y, np.maximum(np_conv(x, w, b, 1, 1), 0), rtol=1e-4, atol=1e-3)
+    if isa != "ref":
+        assert "conv_f32_winograd_f2x3" in pg.kernel_variants("conv")
 
 
 def test_fused_relu_epilogue(isa, rng):
@@ -296,6 +331,29 @@ def test_conv_transpose2d_matches_torch(seed):
     np.testing.assert_allclose(gw, tw.grad.numpy(), rtol=1e-4, atol=1e-4 * np.abs(gw).max())
     if b is not None:
         np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("nd,seed", [(1, 0), (1, 1), (3, 2), (3, 3)])
+def test_conv_transpose1d_3d_match_torch(nd, seed):
+    torch = torch_or_skip()
+    rng = np.random.default_rng(700 + seed)
+    groups = 1 + seed % 2
+    stride = tuple(int(v) for v in rng.integers(1, 3, nd))
+    kw = dict(stride=stride, padding=tuple(int(v) for v in rng.integers(0, 2, nd)),
+              output_padding=tuple(int(rng.integers(0, s)) for s in stride), groups=groups,
+              dilation=tuple(int(v) for v in rng.integers(1, 3, nd)))
+    x = rng.standard_normal((2, 2 * groups, *rng.integers(2, 6, nd))).astype(np.float32)
+    w = rng.standard_normal((2 * groups, 3, *rng.integers(1, 4, nd))).astype(np.float32)
+    b = rng.standard_normal(3 * groups).astype(np.float32)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ty = getattr(torch.nn.functional, f"conv_transpose{nd}d")(tx, tw, tb, **kw)
+    y = getattr(ops, f"conv_transpose{nd}d")(x, w, b, **kw)
+    np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-4, atol=1e-4)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    ty.backward(torch.tensor(dy))
+    grads = getattr(ops, f"conv_transpose{nd}d_backward")(dy, x, w, b, **kw)
+    for got, t in zip(grads, (tx, tw, tb)):
+        np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-4, atol=1e-4 * np.abs(got).max())
 
 
 # ---- convolution as a matrix product --------------------------------------------------------

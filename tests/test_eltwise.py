@@ -12,7 +12,7 @@ import pytest
 from scipy import special
 
 import pygraph as pg
-from conftest import torch_or_skip
+from conftest import SUPPORTED, torch_or_skip
 
 O = pg.ops
 LENGTHS = [1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 1000]
@@ -136,6 +136,25 @@ def test_backward_matches_numpy_and_ref(isa, rng, name):
         np.testing.assert_allclose(gx, gx_ref, rtol=2e-6, atol=1e-7)
 
 
+def test_simd_levels_agree_with_portable_to_one_ulp(rng):
+    """avx2/avx512 run the same vmath algorithms as portable; only FMA contraction may differ."""
+    x = np.concatenate([rng.uniform(-30, 30, 4000), rng.standard_normal(4000),
+                        np.geomspace(1e-40, 1e38, 500), -np.geomspace(1e-40, 1e38, 500)])  # fmt: skip
+    x = x.astype(np.float32)
+    g = rng.standard_normal(x.size).astype(np.float32)
+    levels = [lv for lv in ("portable", "avx2", "avx512") if lv in SUPPORTED]
+    for name, (fwd, bwd, _, _) in ACTS.items():
+        xi = np.abs(x) + 1e-30 if name in POSITIVE else x
+        outs = []
+        for level in levels:
+            pg.set_isa(level)
+            with np.errstate(all="ignore"):
+                outs.append((fwd(xi), bwd(g, xi)[0]))
+        for out in outs[1:]:
+            for got, want in zip(out, outs[0]):
+                np.testing.assert_allclose(got, want, rtol=1.2e-7, atol=1e-44, err_msg=name)
+
+
 @pytest.mark.parametrize("name", ACTS)
 def test_float64_backward_vs_central_differences(rng, name):
     fwd, bwd, _, _ = ACTS[name]
@@ -149,6 +168,30 @@ def test_float64_backward_vs_central_differences(rng, name):
     h = 1e-6
     num = g * (fwd(x + h) - fwd(x - h)) / (2 * h)
     np.testing.assert_allclose(gx, num, rtol=1e-6, atol=1e-8)
+
+
+def _numeric_grad(f, arr, g, h=1e-6):
+    num = np.zeros_like(arr)
+    for i in np.ndindex(arr.shape):
+        p, m = arr.copy(), arr.copy()
+        p[i] += h
+        m[i] -= h
+        num[i] = np.sum(g * (f(p) - f(m))) / (2 * h)
+    return num
+
+
+def test_prelu_and_maxout_float64_vs_central_differences(rng):
+    x = rng.standard_normal((2, 3, 4))
+    x[np.abs(x) < 0.01] = 0.5
+    w = rng.uniform(0.05, 0.5, 3)
+    g = rng.standard_normal(x.shape)
+    gx, gw = O.prelu_backward(g, x, w)
+    np.testing.assert_allclose(gx, _numeric_grad(lambda v: O.prelu(v, w), x, g), rtol=1e-6)
+    np.testing.assert_allclose(gw, _numeric_grad(lambda v: O.prelu(x, v), w, g), rtol=1e-6)
+    x = rng.permutation(48).reshape(2, 6, 4) / 7.0  # distinct values: no ties
+    g = rng.standard_normal((2, 2, 4))
+    (gx,) = O.maxout_backward(g, x, 3)
+    np.testing.assert_allclose(gx, _numeric_grad(lambda v: O.maxout(v, 3), x, g), atol=1e-8)
 
 
 # ---- accuracy sweeps of the vectorised math (relative error vs double) ----
@@ -309,16 +352,8 @@ def test_broadcast_backward_float64_vs_central_differences(rng, op):
     g = rng.standard_normal((3, 2, 4))
     ga, gb = getattr(O, f"{op}_backward")(g, a, b)
     f = getattr(O, op)
-    h = 1e-6
-    for grad, arr, which in ((ga, a, 0), (gb, b, 1)):
-        num = np.zeros_like(arr)
-        for i in np.ndindex(arr.shape):
-            p, m = arr.copy(), arr.copy()
-            p[i] += h
-            m[i] -= h
-            fp = f(p, b) if which == 0 else f(a, p)
-            fm = f(m, b) if which == 0 else f(a, m)
-            num[i] = np.sum(g * (fp - fm)) / (2 * h)
+    for grad, num in ((ga, _numeric_grad(lambda v: f(v, b), a, g)),
+                      (gb, _numeric_grad(lambda v: f(a, v), b, g))):  # fmt: skip
         np.testing.assert_allclose(grad, num, rtol=1e-6, atol=1e-8)
 
 
@@ -435,11 +470,14 @@ def test_maxout_vs_numpy(isa, rng):
 
 
 def test_variants_are_registered_and_ref_level_runs_ref():
+    pg.set_isa("avx512")  # capped at what this CPU (and PYGRAPH_ISA) allows
     names = pg.kernel_variants("eltwise")
     for op in ("relu", "gelu", "tanh", "add", "gelu_backward", "mul"):
-        assert f"{op}_f32_ref" in names and f"{op}_f32_portable" in names
-    if pg.hardware_isa() == "avx512":
+        assert f"{op}_f32_ref" in names
+        assert (f"{op}_f32_portable" in names) == (pg.active_isa() != "ref")
+    if pg.active_isa() == "avx512":
         assert "gelu_f32_avx512" in names and "sigmoid_backward_f32_avx2" in names
+        assert pg._core.eltwise_variant("gelu") == "gelu_f32_avx512"
     pg.set_isa("ref")
     assert all(n.endswith("_ref") for n in pg.kernel_variants("eltwise"))
     assert pg._core.eltwise_variant("gelu") == "gelu_f32_ref"

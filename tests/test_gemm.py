@@ -162,13 +162,21 @@ def test_threads_give_the_same_result(rng):
     before = pg.num_threads()
     a = rng.standard_normal((200, 300)).astype(np.float32)
     b = rng.standard_normal((300, 150)).astype(np.float32)
-    x = rng.standard_normal((2, 2000)).astype(np.float32)
+    x = rng.standard_normal((2, 2000)).astype(np.float32)  # small-M path, split over N
     y = rng.standard_normal((2000, 300)).astype(np.float32)
+    w = rng.standard_normal((30, 400)).astype(np.float32)  # blocked, split over N
+    v = rng.standard_normal((400, 500)).astype(np.float32)
+    s = rng.standard_normal((16, 20, 30)).astype(np.float32)  # batched, split over the batch
+
+    def run():
+        return (ops.matmul(a, b), ops.gemm(b, a, trans_a=True, trans_b=True), ops.matmul(x, y),
+                ops.matmul(w, v), ops.matmul(s, s.transpose(0, 2, 1)))
+
     try:
         pg.set_num_threads(1)
-        one = ops.matmul(a, b), ops.matmul(b.T.copy(), a.T.copy()), ops.matmul(x, y)
+        one = run()
         pg.set_num_threads(2)
-        two = ops.matmul(a, b), ops.matmul(b.T.copy(), a.T.copy()), ops.matmul(x, y)
+        two = run()
     finally:
         pg.set_num_threads(before)
     for p, q in zip(one, two):
@@ -189,7 +197,8 @@ def fd_grad(f, x, eps=1e-6):
 
 
 @pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((4,), (2, 4, 3)),
-                                   ((2, 1, 3, 4), (3, 4, 2)), ((3,), (3,))])
+                                   ((2, 1, 3, 4), (3, 4, 2)), ((3,), (3,)),
+                                   ((2, 3, 4), (2, 4, 5))])
 def test_matmul_backward_finite_differences(rng, sa, sb):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     w = rng.standard_normal(np.matmul(a, b).shape)

@@ -120,12 +120,7 @@ void bind_eltwise(py::module_& m) {
         return to_numpy(gx);
       },
       py::arg("grad_output"), py::arg("input"), py::arg("pieces"), py::arg("axis") = 1);
-  m.def("eltwise_variant", [](const std::string& op) {
-    for (int i = 0; i < static_cast<int>(Unary::count); ++i)
-      if (op == ops::unary_name(static_cast<Unary>(i)))
-        return std::string(kernels::unary_variant(static_cast<Unary>(i)));
-    throw ValueError("eltwise_variant: unknown op '" + op + "'");
-  });
+  m.def("eltwise_variant", &ops::unary_variant, py::arg("op"));
 }
 
 }  // namespace pg

@@ -120,8 +120,8 @@ ConvGeom conv_transpose_geom(const std::string& op, int nd, const Tensor& x, con
   const std::string ctx = context(x, w, G);
   const int64_t Cin = x.dim(1);
   if (w.dim(0) != Cin)
-    throw ValueError(cat(op, ": weight has ", w.dim(0), " input channels (its dim 0) but input has ",
-                         Cin, " channels ", ctx));
+    throw ValueError(cat(op, ": weight has ", w.dim(0),
+                         " input channels (its dim 0) but input has ", Cin, " channels ", ctx));
   if (Cin % G)
     throw ValueError(cat(op, ": input channels (", Cin, ") must be divisible by groups (", G, ") ",
                          ctx));

@@ -1,5 +1,6 @@
 #include "ops/eltwise.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/check.h"
@@ -92,18 +93,29 @@ template <class T>
 Tensor sum_to_typed(const Tensor& t, const Shape& target) {
   Tensor out = Tensor::empty(target, dtype_of<T>(), "sum_to");
   const int64_t m = out.numel();
-  std::vector<double> acc(static_cast<size_t>(m), 0.0);
   // Plan over t's shape with operand a = t itself (contiguous) and b = the target.
   const Plan p = make_plan(t.shape(), t.shape(), target);
   const int64_t rows = p.rows(), n = p.inner();
+  // Large sums into a small target: a fixed number of row blocks, each with its own double
+  // accumulators, added in block order. Fixed, so the result does not depend on the threads.
+  const int64_t blocks = (rows * n >= 65536 && m <= 65536) ? std::min<int64_t>(16, rows) : 1;
+  std::vector<double> acc(static_cast<size_t>(m * blocks), 0.0);
   const T* g = t.data<T>();
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t ot, oacc;
-    p.offsets(r, ot, oacc);
-    kernels::accumulate_ref<T>(n, g + r * n, acc.data() + oacc, p.inner_sb());
+#pragma omp parallel for schedule(static) if (blocks > 1)
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    double* a = acc.data() + blk * m;
+    for (int64_t r = rows * blk / blocks; r < rows * (blk + 1) / blocks; ++r) {
+      int64_t ot, oacc;
+      p.offsets(r, ot, oacc);
+      kernels::accumulate_ref<T>(n, g + r * n, a + oacc, p.inner_sb());
+    }
   }
   T* o = out.data<T>();
-  for (int64_t i = 0; i < m; ++i) o[i] = static_cast<T>(acc[i]);
+  for (int64_t i = 0; i < m; ++i) {
+    double s = 0;
+    for (int64_t blk = 0; blk < blocks; ++blk) s += acc[blk * m + i];
+    o[i] = static_cast<T>(s);
+  }
   return out;
 }
 
@@ -125,6 +137,13 @@ const char* unary_name(Unary op) {
 #undef PG_NAME
   };
   return names[static_cast<int>(op)];
+}
+
+std::string unary_variant(const std::string& op) {
+  for (int i = 0; i < static_cast<int>(Unary::count); ++i)
+    if (op == unary_name(static_cast<Unary>(i)))
+      return kernels::unary_variant(static_cast<Unary>(i));
+  throw ValueError("eltwise_variant: unknown op '" + op + "'");
 }
 
 Tensor unary(Unary op, const Tensor& x, const UnaryArgs& args) {
@@ -182,13 +201,26 @@ Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
 
 Tensor sum_to(const Tensor& t, const Shape& target) {
   if (t.shape() == target) {
+    // Nothing to reduce: a copy (outputs never alias inputs), in 256 KB pieces over threads.
     Tensor c = Tensor::empty(target, t.dtype(), "sum_to");
-    if (t.nbytes()) std::memcpy(c.raw(), t.raw(), t.nbytes());
+    const int64_t bytes = static_cast<int64_t>(t.nbytes()), piece = 1 << 18;
+    const char* src = static_cast<const char*>(t.raw());
+    char* dst = static_cast<char*>(c.raw());
+#pragma omp parallel for schedule(static) if (bytes >= 4 * piece)
+    for (int64_t off = 0; off < bytes; off += piece)
+      std::memcpy(dst + off, src + off, static_cast<size_t>(std::min(piece, bytes - off)));
     return c;
   }
   return t.dtype() == DType::f32 ? sum_to_typed<float>(t, target)
                                  : sum_to_typed<double>(t, target);
 }
+
+namespace {
+// sum_to for a tensor this op just made: when nothing is reduced, it is the answer itself.
+Tensor reduce_to(const Tensor& fresh, const Shape& target) {
+  return fresh.shape() == target ? fresh : sum_to(fresh, target);
+}
+}  // namespace
 
 std::vector<Tensor> binary_backward(Binary op, const Tensor& gy, const Tensor& a,
                                     const Tensor& b) {
@@ -201,12 +233,12 @@ std::vector<Tensor> binary_backward(Binary op, const Tensor& gy, const Tensor& a
     case Binary::add: return {sum_to(gy, a.shape()), sum_to(gy, b.shape())};
     case Binary::sub: return {sum_to(gy, a.shape()), negate(sum_to(gy, b.shape()))};
     case Binary::mul:
-      return {sum_to(binary(Binary::mul, gy, b), a.shape()),
-              sum_to(binary(Binary::mul, gy, a), b.shape())};
+      return {reduce_to(binary(Binary::mul, gy, b), a.shape()),
+              reduce_to(binary(Binary::mul, gy, a), b.shape())};
     case Binary::div: {  // d/da = 1/b, d/db = -a/b^2 = -(gy/b) * a / b
       const Tensor q = binary(Binary::div, gy, b);
       const Tensor qb = binary(Binary::div, binary(Binary::mul, q, a), b);
-      return {sum_to(q, a.shape()), negate(sum_to(qb, b.shape()))};
+      return {reduce_to(q, a.shape()), negate(sum_to(qb, b.shape()))};
     }
     default: return {};
   }

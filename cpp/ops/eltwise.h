@@ -15,6 +15,8 @@ using kernels::Unary;
 using UnaryArgs = kernels::UnaryArgs<double>;  // converted to the tensor's dtype inside
 
 const char* unary_name(Unary op);  // "relu", "gelu_tanh", ...
+// The kernel variant the active ISA runs for a unary op, e.g. "gelu_f32_avx512".
+std::string unary_variant(const std::string& op);
 
 // y = op(x), any shape
 Tensor unary(Unary op, const Tensor& x, const UnaryArgs& args = {});

@@ -8,6 +8,19 @@ from .. import _core
 from ._args import floats
 
 
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _ready(a: object, b: object) -> bool:
+    """Both already what the kernels take (same float dtype, C-contiguous, not scalars):
+    skip the conversion, which costs more than a small product."""
+    return (
+        type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype
+        and a.dtype in _FLOAT_DTYPES and a.ndim > 0 and b.ndim > 0
+        and a.flags.c_contiguous and b.flags.c_contiguous
+    )
+
+
 def _keep_ndim(converted: np.ndarray, original: object) -> np.ndarray:
     """floats() returns 0-d arrays as 1-d; give a scalar back its shape ()."""
     return converted.reshape(()) if np.ndim(original) == 0 else converted
@@ -22,7 +35,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> matmul(np.ones((2, 3), np.float32), np.ones((3, 4), np.float32))[0, 0]
     3.0
     """
-    a, b = (_keep_ndim(x, o) for x, o in zip(floats("matmul", a=a, b=b), (a, b)))
+    if not _ready(a, b):
+        a, b = (_keep_ndim(x, o) for x, o in zip(floats("matmul", a=a, b=b), (a, b)))
     return _core.matmul(a, b)
 
 

@@ -48,8 +48,13 @@ void conv_bias_grad(const ConvGeom& g, const T* dy, T* db);
 // x is (Cg,Di,Hi,Wi) of one group of one image; col is (Cg*Kd*Kh*Kw, Do*Ho*Wo) with row stride
 // ld >= Do*Ho*Wo (several images may sit side by side in one column matrix).
 void im2col_f32(const ConvGeom& g, const float* x, float* col, int64_t ld);
+// Only the output rows r = od*Ho + oh in [r0, r1), each Wo columns wide.
+void im2col_rows_f32(const ConvGeom& g, const float* x, float* col, int64_t ld, int64_t r0,
+                     int64_t r1);
 // dx (Cg,Di,Hi,Wi) += col2im(col); dx must be initialised by the caller.
 void col2im_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx);
+void col2im_rows_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0,
+                     int64_t r1);
 
 // ---- Depthwise direct kernels (Cg == 1) -----------------------------------------------------
 using DepthwiseFn = void (*)(const ConvGeom& g, const float* x, const float* w, const float* bias,
@@ -62,6 +67,29 @@ void conv_f32_depthwise_avx2(const ConvGeom& g, const float* x, const float* w, 
 void conv_f32_depthwise_avx512(const ConvGeom& g, const float* x, const float* w,
                                const float* bias, float* y, Activation act);
 #endif
+
+// Their gradients: dx and dw are overwritten.
+struct DepthwiseBwd {
+  void (*data)(const ConvGeom& g, const float* dy, const float* w, float* dx);
+  void (*weight)(const ConvGeom& g, const float* x, const float* dy, float* dw);
+};
+#define PG_DEPTHWISE_BWD(isa)                                                                  \
+  void conv_bwd_data_f32_depthwise_##isa(const ConvGeom& g, const float* dy, const float* w,  \
+                                         float* dx);                                          \
+  void conv_bwd_weight_f32_depthwise_##isa(const ConvGeom& g, const float* x, const float* dy, \
+                                           float* dw);
+PG_DEPTHWISE_BWD(portable)
+#ifdef PYGRAPH_SIMD
+PG_DEPTHWISE_BWD(avx2)
+PG_DEPTHWISE_BWD(avx512)
+#endif
+#undef PG_DEPTHWISE_BWD
+
+// ---- Winograd F(2x2, 3x3): 3x3 stride-1 2-D convs with one group and >= 16 channels ---------
+bool winograd_applies(const ConvGeom& g);
+size_t winograd_workspace_floats(const ConvGeom& g, int threads);
+void conv_f32_winograd_f2x3(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                            float* y, Activation act, float* work, int threads);
 
 // ---- Dispatched float32 entry points --------------------------------------------------------
 enum class ConvPass { forward, backward_data, backward_weight };

@@ -31,7 +31,9 @@ inline void dw_row_scalar(float* y, int64_t n, const RowArgs& a, float b, bool a
 }
 
 inline int64_t dw_ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
-inline int64_t dw_clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+inline int64_t dw_clamp(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
 
 // x is (N,C,Di,Hi,Wi), w is (K,1,Kd,Kh,Kw), y is (N,K,Do,Ho,Wo) with C == G (one input channel
 // per group) and K = G * multiplier.

@@ -33,9 +33,11 @@ const Variant<UnaryBackwardFn> kUnaryBackward[][kVariants] = {
 #undef PG_ROW
 };
 const Variant<BinaryFn> kBinary[][kVariants] = {
-    PG_ROWS("add", binary_f32, &binary_ref<float>) PG_ROWS("sub", binary_f32, &binary_ref<float>)
-        PG_ROWS("mul", binary_f32, &binary_ref<float>)
-            PG_ROWS("div", binary_f32, &binary_ref<float>)};
+    PG_ROWS("add", binary_f32, &binary_ref<float>)  //
+    PG_ROWS("sub", binary_f32, &binary_ref<float>)  //
+    PG_ROWS("mul", binary_f32, &binary_ref<float>)  //
+    PG_ROWS("div", binary_f32, &binary_ref<float>)  //
+};
 static_assert(sizeof(kUnary) / sizeof(kUnary[0]) == static_cast<size_t>(Unary::count));
 static_assert(sizeof(kBinary) / sizeof(kBinary[0]) == static_cast<size_t>(Binary::count));
 

@@ -41,8 +41,8 @@ inline void map2(int64_t n, const float* gy, const float* x, float* gx, F f) {
 
 constexpr float kInvSqrt2 = 0.70710678118654752440f;
 constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
-constexpr float kGeluTanhC1 = 1.5957691216057307f;                 // 2 vm::sqrt(2/pi)
-constexpr float kGeluTanhC2 = 1.5957691216057307f * 0.044715f;     // 2 vm::sqrt(2/pi) 0.044715
+constexpr float kGeluTanhC1 = 1.5957691216057307f;                 // 2 sqrt(2/pi)
+constexpr float kGeluTanhC2 = 1.5957691216057307f * 0.044715f;     // 2 sqrt(2/pi) 0.044715
 constexpr float kSeluAlpha = static_cast<float>(pg::kernels::kSeluAlpha);
 constexpr float kSeluScale = static_cast<float>(pg::kernels::kSeluScale);
 
@@ -65,7 +65,7 @@ inline void unary(Unary op, int64_t n, const float* x, float* y, const UnaryArgs
         const V neg_part = mul(set1(kSeluAlpha), vm::expm1_neg(v));
         return mul(set1(kSeluScale), select(gt(v, zero()), v, neg_part));
       });
-    case Unary::gelu:  // x Phi(x) = x vm::erfc(-x/sqrt2) / 2: no cancellation on the left
+    case Unary::gelu:  // x Phi(x) = x erfc(-x/sqrt2) / 2: no cancellation on the left
       return map1(n, x, y, [&](V v) {
         return mul(mul(set1(0.5f), v), vm::erfc(mul(v, set1(-kInvSqrt2))));
       });
@@ -123,11 +123,17 @@ inline void unary_backward(Unary op, int64_t n, const float* gy, const float* x,
         const V v2 = mul(v, v);
         const V u2 = mul(v, fma(set1(kGeluTanhC2), v2, set1(kGeluTanhC1)));
         const V du2 = fma(set1(3.0f * kGeluTanhC2), v2, set1(kGeluTanhC1));
-        return mul(g, fma(mul(v, sigmoid_grad(u2)), du2, sigmoid(u2)));
+        V s, sg;
+        sigmoid_with_grad(u2, s, sg);
+        return mul(g, fma(mul(v, sg), du2, s));
       });
     case Unary::silu:
       return map2(n, gy, x, gx,
-                  [&](V g, V v) { return mul(g, fma(v, sigmoid_grad(v), sigmoid(v))); });
+                  [&](V g, V v) {
+                    V s, sg;
+                    sigmoid_with_grad(v, s, sg);
+                    return mul(g, fma(v, sg, s));
+                  });
     case Unary::sigmoid:
       return map2(n, gy, x, gx, [&](V g, V v) { return mul(g, sigmoid_grad(v)); });
     case Unary::tanh:  // 1 - tanh^2 = 4 sigmoid'(2x), accurate where tanh saturates

@@ -4,6 +4,8 @@
 #pragma once
 #include <immintrin.h>
 
+#include <cstdint>
+
 namespace {
 namespace vm {
 

@@ -7,8 +7,8 @@
 
 // exp(x): x = n ln2 + r with |r| <= ln2/2 (Cody-Waite, ln2 split in two), exp(r) by its Taylor
 // polynomial to degree 7 (truncation 7e-9 relative), times 2^n by scale2n, which gets n = 128
-// (exp(88.5)) and gradual underflow (x < -87.3) right. The clamp keeps NaN (the constant is
-// the first operand, the one min/max drop), so NaN flows through to the result.
+// (exp(88.5)) and gradual underflow (x < -87.3) right. The clamp keeps NaN: x is the second
+// operand, which x86 min/max (and vmath_scalar's) return when either is NaN.
 inline V exp(V x) {
   const V xc = min(set1(89.0f), max(set1(-104.0f), x));  // outside: 0 or inf anyway
   const V n = round_nearest(mul(xc, set1(1.44269504088896341f)));
@@ -122,6 +122,15 @@ inline V sigmoid_grad(V x) {
   const V e = exp(neg(abs(x)));
   const V d = add(set1(1.0f), e);
   return div(e, mul(d, d));
+}
+
+// Both at once (one exp, one division): silu and gelu_tanh backward need the pair.
+inline void sigmoid_with_grad(V x, V& s, V& sg) {
+  const V e = exp(neg(abs(x)));
+  const V r = div(set1(1.0f), add(set1(1.0f), e));
+  const V er = mul(e, r);
+  s = select(lt(x, set1(0.0f)), er, r);
+  sg = mul(er, r);
 }
 
 // erfc(z) for z >= 1: exp(-z^2) R(1/z) / z with R a degree-10 polynomial fitted on z in [1, 10]

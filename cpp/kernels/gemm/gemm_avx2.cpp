@@ -24,13 +24,13 @@ inline __m256 finish(__m256 acc, const float* c, const float* bias_col, float bi
 }
 
 // a is (kc, 6) packed, b is (kc, 16) packed, c is (6, 16) with row stride ldc
-void ukernel_6x16(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                  int64_t ldc, const TileArgs& t) {
+void ukernel_6x16(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb,
+                  float* c, int64_t ldc, const TileArgs& t) {
   __m256 acc0[MR], acc1[MR];
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
-  for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
-    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+  for (int64_t k = 0; k < kc; ++k, a += MR, b += ldb) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
       const __m256 ai = _mm256_broadcast_ss(a + i);
@@ -50,6 +50,8 @@ void ukernel_6x16(int64_t kc, const float* __restrict a, const float* __restrict
 
 }  // namespace
 
-const GemmKernels kAvx2Kernels = {MR, NR, 256, 96, 4096, ukernel_6x16, nullptr, small_nn, small_nt};
+const GemmKernels kAvx2Kernels = {MR, NR, /*kc=*/256, /*mc=*/96, /*nc=*/4096,
+                                   ukernel_6x16, nullptr, pack_a<MR>, pack_b<NR>, small_nn,
+                                   small_nt};
 
 }  // namespace pg::kernels::gemm_detail

@@ -4,16 +4,17 @@
 //       for ic in M step MC:        A block (MC x KC) packed into MR-row panels     -> L2
 //         for jr in NC step NR:     one B panel stays in L1 while ...
 //           for ir in MC step MR:   ... the microkernel sweeps the A panels
-// beta applies at the first K block, the epilogue (bias, activation) at the last. Edge tiles run
-// the same microkernel into a local tile and are merged by scalar code. Threads split C into
-// column (or row) ranges that run this serial algorithm with per-thread packing buffers.
+// beta applies at the first K block, the epilogue (bias, activation) at the last. Edge tiles go
+// straight into C when the variant has an edge kernel (AVX-512: fewer rows, masked columns),
+// otherwise the full microkernel writes a local tile that scalar code merges. Threads split C
+// into column (or row) ranges that run this serial algorithm with per-thread packing buffers.
 // Small M (or small N, by transposing the problem) takes a streaming GEMV-like path instead.
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <exception>
 #include <cstring>
-#include <cstdio>
 #include <new>
 
 #include "kernels/cpu.h"
@@ -45,8 +46,20 @@ struct Scratch {
 };
 thread_local Scratch tl_pack_a, tl_pack_b, tl_small_out, tl_small_a;
 
+// Runs body() inside a parallel region; an exception (bad_alloc of a buffer) is carried out
+// of the region and rethrown on the calling thread instead of terminating the process.
+template <class F>
+void guarded(std::exception_ptr& error, F&& body) {
+  try {
+    body();
+  } catch (...) {
+#pragma omp critical(pg_gemm_error)
+    if (!error) error = std::current_exception();
+  }
+}
+
 // Problems below this many multiply-adds run on one thread.
-constexpr int64_t kParallelMacs = 1 << 17;
+constexpr int64_t kParallelMacs = 1 << 20;
 // M (or N) at most this many rows goes to the streaming small-M path.
 constexpr int64_t kSmallM = 4;
 
@@ -81,76 +94,14 @@ TileArgs tile_args(float alpha, float beta, const Epilogue<float>& ep, bool last
   return t;
 }
 
-// op(A) rows [i0, i0+mb) x depth [k0, k0+kb) -> MR-row panels, each (kb, MR), zero-padded.
-template <int MR>
-void pack_a(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mb, int64_t k0, int64_t kb,
-            float* dst) {
-  for (int64_t p = 0; p < mb; p += MR, dst += MR * kb) {
-    const int64_t rows = std::min<int64_t>(MR, mb - p);
-    if (!ta) {  // A is (M,K): gather MR rows, transposing into k-major order
-      const float* src[MR];
-      for (int i = 0; i < MR; ++i) src[i] = A + (i0 + p + std::min<int64_t>(i, rows - 1)) * lda + k0;
-      if (rows == MR) {
-        for (int64_t k = 0; k < kb; ++k)
-          for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i][k];
-      } else {
-        for (int64_t k = 0; k < kb; ++k)
-          for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < rows ? src[i][k] : 0.f;
-      }
-    } else {  // A is (K,M): each k is a contiguous run of MR
-      for (int64_t k = 0; k < kb; ++k) {
-        const float* s = A + (k0 + k) * lda + i0 + p;
-        float* d = dst + k * MR;
-        if (rows == MR) {
-          for (int i = 0; i < MR; ++i) d[i] = s[i];
-        } else {
-          for (int i = 0; i < MR; ++i) d[i] = i < rows ? s[i] : 0.f;
-        }
-      }
-    }
-  }
-}
-
-// op(B) depth [k0, k0+kb) x columns [j0, j0+nb) -> NR-column panels, each (kb, NR), zero-padded.
-template <int NR>
-void pack_b(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb, int64_t k0, int64_t kb,
-            float* dst) {
-  for (int64_t q = 0; q < nb; q += NR, dst += NR * kb) {
-    const int64_t cols = std::min<int64_t>(NR, nb - q);
-    if (!tb) {  // B is (K,N): each k is a contiguous run of NR
-      for (int64_t k = 0; k < kb; ++k) {
-        const float* s = B + (k0 + k) * ldb + j0 + q;
-        float* d = dst + k * NR;
-        if (cols == NR) {
-          for (int j = 0; j < NR; ++j) d[j] = s[j];
-        } else {
-          for (int j = 0; j < NR; ++j) d[j] = j < cols ? s[j] : 0.f;
-        }
-      }
-    } else {  // B is (N,K): transpose NR rows into k-major order
-      for (int64_t j = 0; j < NR; ++j) {
-        float* d = dst + j;
-        if (j < cols) {
-          const float* s = B + (j0 + q + j) * ldb + k0;
-          for (int64_t k = 0; k < kb; ++k) d[k * NR] = s[k];
-        } else {
-          for (int64_t k = 0; k < kb; ++k) d[k * NR] = 0.f;
-        }
-      }
-    }
-  }
-}
-
 // The serial blocked algorithm on one (sub)problem; K >= 1.
 template <int MR, int NR>
 void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
                   float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                   float beta, float* C, int64_t ldc, const Epilogue<float>& ep) {
-  int64_t KC = kn.kc, MC = kn.mc / MR * MR, NC = kn.nc / NR * NR;
-  if (const char* e = std::getenv("PG_GEMM_TUNE")) {  // TEMP tuning hook
-    long kc, mc, nc;
-    if (std::sscanf(e, "%ld,%ld,%ld", &kc, &mc, &nc) == 3) KC = kc, MC = mc / MR * MR, NC = nc / NR * NR;
-  }
+  // One M block: the packed B block is used once per K block, keep it in L2 (<= 1024 columns).
+  const int64_t KC = kn.kc, MC = kn.mc / MR * MR;
+  const int64_t NC = (M <= MC ? std::min<int64_t>(kn.nc, 1024) : kn.nc) / NR * NR;
   float* pa = tl_pack_a.get(static_cast<size_t>(MC * KC));
   float* pb = tl_pack_b.get(static_cast<size_t>(std::min(NC, (N + NR - 1) / NR * NR) * KC));
   alignas(64) float tile[MR * NR];
@@ -160,23 +111,24 @@ void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N,
       const int64_t kb = std::min(KC, K - pc);
       const bool last = pc + kb == K;
       const float beta_k = pc == 0 ? beta : 1.f;
-      pack_b<NR>(tb, B, ldb, jc, nb, pc, kb, pb);
+      kn.pack_b(tb, B, ldb, jc, nb, pc, kb, pb);
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mb = std::min(MC, M - ic);
-        pack_a<MR>(ta, A, lda, ic, mb, pc, kb, pa);
+        kn.pack_a(ta, A, lda, ic, mb, pc, kb, pa);
         for (int64_t jr = 0; jr < nb; jr += NR) {
           const int64_t nr = std::min<int64_t>(NR, nb - jr);
+          const float* bp = pb + jr * kb;  // packed panel: row stride NR
           for (int64_t ir = 0; ir < mb; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mb - ir);
             const int64_t i = ic + ir, j = jc + jr;
             const TileArgs t = tile_args(alpha, beta_k, ep, last, i, j);
             float* c = C + i * ldc + j;
             if (mr == MR && nr == NR) {
-              kn.ukernel(kb, pa + ir * kb, pb + jr * kb, c, ldc, t);
+              kn.ukernel(kb, pa + ir * kb, bp, NR, c, ldc, t);
             } else if (kn.edge) {
-              kn.edge(kb, pa + ir * kb, pb + jr * kb, c, ldc, t, mr, nr);
+              kn.edge(kb, pa + ir * kb, bp, NR, c, ldc, t, mr, nr);
             } else {
-              kn.ukernel(kb, pa + ir * kb, pb + jr * kb, tile, NR, TileArgs{});
+              kn.ukernel(kb, pa + ir * kb, bp, NR, tile, NR, TileArgs{});
               merge_tile(tile, NR, 1, mr, nr, c, ldc, t);
             }
           }
@@ -189,18 +141,15 @@ void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N,
 void blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
              float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
              float* C, int64_t ldc, const Epilogue<float>& ep) {
+  // One instantiation per tile shape in the variant table (a new variant adds its line here).
   if (kn.mr == 14 && kn.nr == 32)
     gemm_blocked<14, 32>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-  else if (kn.mr == 8 && kn.nr == 48)
-    gemm_blocked<8, 48>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-  else if (kn.mr == 6 && kn.nr == 64)
-    gemm_blocked<6, 64>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-  else if (kn.mr == 12 && kn.nr == 32)
-    gemm_blocked<12, 32>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   else if (kn.mr == 6 && kn.nr == 16)
     gemm_blocked<6, 16>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
-  else
+  else if (kn.mr == 6 && kn.nr == 8)
     gemm_blocked<6, 8>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  else
+    gemm_ref<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
 }
 
 // Splits C into nt column ranges (or row ranges when M has more tiles) that run in parallel.
@@ -212,8 +161,9 @@ void blocked_parallel(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M
   const int64_t units = (extent + unit - 1) / unit;
   nt = static_cast<int>(std::min<int64_t>(nt, units));
   if (nt <= 1) return blocked(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+  std::exception_ptr error;
 #pragma omp parallel num_threads(nt)
-  {
+  guarded(error, [&] {
     const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
     const int64_t per = (units + nthr - 1) / nthr;
     const int64_t lo = std::min(extent, tid * per * unit);
@@ -230,11 +180,13 @@ void blocked_parallel(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M
                 C + lo * ldc, ldc, e);
       }
     }
-  }
+  });
+  if (error) std::rethrow_exception(error);
 }
 
 // The streaming path for M <= kSmallM (or N <= kSmallM, solved as C^T = op(B)^T op(A)^T).
-// Computes the raw product into a row-contiguous buffer, then merges it into C.
+// Computes the raw product into a row-contiguous buffer (or straight into C when beta == 0 and
+// nothing is flipped), then merges alpha, beta and the epilogue in.
 void small(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
            float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc, const Epilogue<float>& ep) {
@@ -260,7 +212,7 @@ void small(const GemmKernels& kn, int nt, bool ta, bool tb, int64_t M, int64_t N
   const int64_t units = (Ns + 63) / 64;
   nt = static_cast<int>(std::min<int64_t>(nt, units));
 #pragma omp parallel num_threads(nt) if (nt > 1)
-  {
+  {  // no allocation in here: the buffers were taken above
     const int tid = omp_get_thread_num(), nthr = omp_get_num_threads();
     const int64_t per = (units + nthr - 1) / nthr;
     const int64_t lo = std::min(Ns, tid * per * 64), hi = std::min(Ns, (tid + 1) * per * 64);
@@ -330,9 +282,14 @@ void gemm_batched_f32(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int
   const int nt = omp_in_parallel() ? 1 : num_threads();
   // Entries big enough to thread on their own run one after another; small ones in parallel.
   const bool over_batch = nt > 1 && batch >= nt && M * N * K < (int64_t(1) << 22);
+  std::exception_ptr error;
 #pragma omp parallel for num_threads(nt) schedule(static) if (over_batch)
   for (int64_t b = 0; b < batch; ++b)
-    gemm_f32(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC, ldc, ep);
+    gemm_detail::guarded(error, [&] {
+      gemm_f32(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC, ldc,
+               ep);
+    });
+  if (error) std::rethrow_exception(error);
 }
 
 template <>

@@ -1,6 +1,7 @@
 // Internal to the gemm family: what one ISA variant contributes to the blocked driver
-// (gemm_driver.cpp) — an MR x NR microkernel, its blocking sizes, and the small-M streaming
-// kernels. The driver owns packing, blocking, threads and edge tiles; a variant owns registers.
+// (gemm_driver.cpp) — an MR x NR microkernel (and optionally an edge-tile kernel), its blocking
+// sizes, its packing routines and the small-M streaming kernels. The driver owns the loops,
+// threads and the edge-tile fallback; a variant owns registers and instructions.
 #pragma once
 #include <cstdint>
 
@@ -21,26 +22,33 @@ struct TileArgs {
   float slope = 0.01f;
 };
 
-// a is a packed (kc, MR) panel (MR floats per k), b a packed (kc, NR) panel; c is (MR, NR)
-// with row stride ldc. Always computes the full tile: the driver sends edge tiles to a buffer.
-using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                             const TileArgs& t);
+// a is a packed (kc, MR) panel (MR floats per k), b a (kc, NR) panel with row stride ldb (the
+// driver passes packed panels, ldb = NR; alignment is not assumed, so a caller may also point
+// b into a row-major B); c is (MR, NR) with row stride ldc. Always computes the full tile.
+using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
+                             int64_t ldc, const TileArgs& t);
 
 // An mr x nr edge tile (mr <= MR, nr <= NR) stored straight into C (optional: without it the
 // driver runs the full microkernel into a buffer and merges the live part).
-using EdgeKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                            const TileArgs& t, int64_t mr, int64_t nr);
+using EdgeKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
+                            int64_t ldc, const TileArgs& t, int64_t mr, int64_t nr);
 
 // Small-M streaming kernels, write-only out (M, N) with row stride ldo; A rows contiguous
 // (stride lda). nn: B is (K, N) stride ldb. nt: B is (N, K) stride ldb (dot products).
 using SmallKernel = void (*)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
                              const float* B, int64_t ldb, float* out, int64_t ldo);
 
+// Packs rows/columns [r0, r0+rn) x depth [k0, k0+kb) of op(X) into MR-row (A) or NR-column
+// (B) panels, each (kb, MR|NR), zero-padded; `trans` says X is stored transposed.
+using PackFn = void (*)(bool trans, const float* X, int64_t ldx, int64_t r0, int64_t rn,
+                        int64_t k0, int64_t kb, float* dst);
+
 struct GemmKernels {
   int mr, nr;      // microkernel tile
   int kc, mc, nc;  // blocking: KC (depth, L1 panel), MC (A block, L2), NC (B block, L3)
   MicroKernel ukernel;
   EdgeKernel edge;  // may be null
+  PackFn pack_a, pack_b;
   SmallKernel small_nn, small_nt;
 };
 

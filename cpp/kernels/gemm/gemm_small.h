@@ -1,4 +1,4 @@
-// Small-M streaming kernels and a plain-C++ microkernel, written once and compiled in each
+// Packing routines, small-M streaming kernels and a plain-C++ microkernel, written once and compiled in each
 // ISA's file (gemm_*_avx512.cpp, gemm_*_avx2.cpp, gemm_portable.cpp) so the compiler vectorizes
 // them with that file's flags. Everything here has internal linkage: each file gets its own copy.
 #pragma once
@@ -110,15 +110,84 @@ inline void store_row(const float* acc, float* c, int i, const TileArgs& t) {
   }
 }
 
-// The portable microkernel: MR x NR accumulators in plain C++.
+// The portable microkernel: MR x NR accumulators in plain C++, written row by row so the
+// compiler maps each row of NR floats onto SSE registers.
 template <int MR, int NR>
-void ukernel_generic(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                     int64_t ldc, const TileArgs& t) {
+void ukernel_generic(int64_t kc, const float* __restrict a, const float* __restrict b,
+                     int64_t ldb, float* c, int64_t ldc, const TileArgs& t) {
   float acc[MR][NR] = {};
-  for (int64_t k = 0; k < kc; ++k, a += MR, b += NR)
-    for (int i = 0; i < MR; ++i)
-      for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
+  for (int64_t k = 0; k < kc; ++k, a += MR, b += ldb) {
+    float bk[NR];
+#pragma GCC unroll 16
+    for (int j = 0; j < NR; ++j) bk[j] = b[j];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const float ai = a[i];
+#pragma GCC unroll 16
+      for (int j = 0; j < NR; ++j) acc[i][j] += ai * bk[j];
+    }
+  }
   for (int i = 0; i < MR; ++i) store_row<NR>(acc[i], c + i * ldc, i, t);
+}
+
+// op(A) rows [i0, i0+mb) x depth [k0, k0+kb) -> MR-row panels, each (kb, MR), zero-padded.
+template <int MR>
+void pack_a(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mb, int64_t k0, int64_t kb,
+            float* dst) {
+  for (int64_t p = 0; p < mb; p += MR, dst += MR * kb) {
+    const int64_t rows = std::min<int64_t>(MR, mb - p);
+    if (!ta) {  // A is (M,K): gather MR rows, transposing into k-major order
+      const float* src[MR];
+      for (int i = 0; i < MR; ++i) src[i] = A + (i0 + p + std::min<int64_t>(i, rows - 1)) * lda + k0;
+      if (rows == MR) {
+        for (int64_t k = 0; k < kb; ++k)
+          for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i][k];
+      } else {
+        for (int64_t k = 0; k < kb; ++k)
+          for (int i = 0; i < MR; ++i) dst[k * MR + i] = i < rows ? src[i][k] : 0.f;
+      }
+    } else {  // A is (K,M): each k is a contiguous run of MR
+      for (int64_t k = 0; k < kb; ++k) {
+        const float* s = A + (k0 + k) * lda + i0 + p;
+        float* d = dst + k * MR;
+        if (rows == MR) {
+          for (int i = 0; i < MR; ++i) d[i] = s[i];
+        } else {
+          for (int i = 0; i < MR; ++i) d[i] = i < rows ? s[i] : 0.f;
+        }
+      }
+    }
+  }
+}
+
+// op(B) depth [k0, k0+kb) x columns [j0, j0+nb) -> NR-column panels, each (kb, NR), zero-padded.
+template <int NR>
+void pack_b(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb, int64_t k0, int64_t kb,
+            float* dst) {
+  const int64_t full = nb / NR * NR, cols = nb - full;
+  if (!tb) {  // B is (K,N): read each row of B once, front to back, dealing NR-runs to panels
+    for (int64_t k = 0; k < kb; ++k) {
+      const float* s = B + (k0 + k) * ldb + j0;
+      float* d = dst + k * NR;
+      for (int64_t q = 0; q < full; q += NR, d += NR * kb)
+        for (int j = 0; j < NR; ++j) d[j] = s[q + j];
+      if (cols)
+        for (int j = 0; j < NR; ++j) d[j] = j < cols ? s[full + j] : 0.f;
+    }
+    return;
+  }
+  for (int64_t q = 0; q < nb; q += NR, dst += NR * kb) {  // B is (N,K): transpose NR rows
+    const int64_t live = std::min<int64_t>(NR, nb - q);
+    for (int64_t j = 0; j < NR; ++j) {
+      float* d = dst + j;
+      if (j < live) {
+        const float* s = B + (j0 + q + j) * ldb + k0;
+        for (int64_t k = 0; k < kb; ++k) d[k * NR] = s[k];
+      } else {
+        for (int64_t k = 0; k < kb; ++k) d[k * NR] = 0.f;
+      }
+    }
+  }
 }
 
 }  // namespace
