@@ -47,6 +47,14 @@ struct VPortable {
     for (int i = 0; i < N; ++i) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
     return r;
   }
+  static void interleave_store(float* p, const F& a, const F& b, int n) {
+    for (int i = 0; i < n; ++i) p[2 * i] = a.v[i], p[2 * i + 1] = b.v[i];
+  }
+  static M eq(const F& a, const F& b) {
+    M m;
+    for (int i = 0; i < N; ++i) m.v[i] = a.v[i] == b.v[i];
+    return m;
+  }
   static F set1(float x) {
     F r;
     for (int i = 0; i < N; ++i) r.v[i] = x;

@@ -9,7 +9,8 @@
 //   store(p, v, n), store_idx(p, i, n) (int32 lanes to int64): the first n lanes;
 //   add_stride(p, s, v): p[i*s] += v[i] for all N lanes (touches nothing past p[(N-1)*s]);
 //   loadu, set1, add, div, vmax, takes(v, best) = v > best || isnan(v), blend(m, a, b) =
-//   m ? b : a (F and I), seti, iota(s) = lane * s, addi, hsum, hmax (no NaN handling).
+//   m ? b : a (F and I), eq, seti, iota(s) = lane * s, addi, hsum, hmax (no NaN handling),
+//   interleave_store(p, a, b, n): p[2i] = a[i], p[2i+1] = b[i] for i < n.
 
 inline int64_t ceil_div_nonneg(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -99,6 +100,62 @@ void max_pool_impl(const float* x, float* y, int64_t* idx, int64_t planes, const
     }
 }
 
+// The canonical 2x2 stride-2 window (no padding, no dilation): windows do not overlap, so
+// each of the four taps gets dy or 0 with plain stores, two input rows per output row.
+inline bool is_2x2_s2(const PoolGeom& g) {
+  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
+         g.dh == 1 && g.dw == 1;
+}
+
+template <class V>
+int64_t max_backward_2x2_row(const float* xc, const float* d, float* dxc, const PoolGeom& g,
+                             int64_t p) {
+  // Returns the first output column it left to the caller (the ragged end).
+  const float* r0 = xc + 2 * p * g.W;
+  const float* r1 = r0 + g.W;
+  const typename V::F zero = V::set1(0.f);
+  int64_t q = 0;
+  for (; q < g.Q; q += V::N) {
+    const int n = static_cast<int>(std::min<int64_t>(V::N, g.Q - q));
+    const typename V::F taps[4] = {V::load_stride(r0 + 2 * q, 2, n),
+                                   V::load_stride(r0 + 2 * q + 1, 2, n),
+                                   V::load_stride(r1 + 2 * q, 2, n),
+                                   V::load_stride(r1 + 2 * q + 1, 2, n)};
+    typename V::F best = taps[0], which = zero;
+    for (int t = 1; t < 4; ++t) {
+      const typename V::M m = V::takes(taps[t], best);
+      best = V::blend(m, best, taps[t]);
+      which = V::blend(m, which, V::set1(float(t)));
+    }
+    const typename V::F dv = V::load_stride(d + q, 1, n);
+    typename V::F out[4];
+    for (int t = 0; t < 4; ++t) out[t] = V::blend(V::eq(which, V::set1(float(t))), zero, dv);
+    V::interleave_store(dxc + 2 * p * g.W + 2 * q, out[0], out[1], n);
+    V::interleave_store(dxc + (2 * p + 1) * g.W + 2 * q, out[2], out[3], n);
+  }
+  return q;
+}
+
+template <class V>
+void max_backward_2x2_plane(const float* xc, const float* dyc, float* dxc, const PoolGeom& g) {
+  // xc, dxc are (H,W), dyc is (P,Q); every element of dxc is written once (no memset needed).
+  for (int64_t p = 0; p < g.P; ++p) {
+    const float* d = dyc + p * g.Q;
+    float* o0 = dxc + 2 * p * g.W;
+    float* o1 = o0 + g.W;
+    int64_t q = max_backward_2x2_row<V>(xc, d, dxc, g, p);
+    for (; q < g.Q; ++q) {
+      float y;
+      int64_t arg;
+      max_one(xc, g, 2 * p, 2 * p + 2, q, &y, &arg);
+      o0[2 * q] = o0[2 * q + 1] = o1[2 * q] = o1[2 * q + 1] = 0.f;
+      dxc[arg] = d[q];
+    }
+    for (int64_t w = 2 * g.Q; w < g.W; ++w) o0[w] = o1[w] = 0.f;
+  }
+  std::memset(dxc + 2 * g.P * g.W, 0, sizeof(float) * (g.H - 2 * g.P) * g.W);
+}
+
 template <class V>
 void max_pool_backward_impl(const float* dy, const float* x, float* dx, int64_t planes,
                             const PoolGeom& g) {
@@ -106,19 +163,25 @@ void max_pool_backward_impl(const float* dy, const float* x, float* dx, int64_t 
   // into a small stack buffer and scattered at once, while the plane is in cache.
   constexpr int64_t kChunk = 256;
   const int64_t in = g.H * g.W, out = g.P * g.Q;
+  const bool fast = is_2x2_s2(g);
 #pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
   for (int64_t c = 0; c < planes; ++c) {
     float* dxc = dx + c * in;
+    if (fast) {
+      max_backward_2x2_plane<V>(x + c * in, dy + c * out, dxc, g);
+      continue;
+    }
     std::memset(dxc, 0, sizeof(float) * in);
     float ybuf[kChunk];
     int64_t ibuf[kChunk];
-    for (int64_t p = 0; p < g.P; ++p)
+    for (int64_t p = 0; p < g.P; ++p) {
+      const float* d = dy + c * out + p * g.Q;
       for (int64_t q0 = 0; q0 < g.Q; q0 += kChunk) {
         const int64_t q1 = std::min(q0 + kChunk, g.Q);
         max_row<V, true>(x + c * in, g, p, q0, q1, ybuf, ibuf);
-        const float* d = dy + c * out + p * g.Q + q0;
-        for (int64_t i = 0; i < q1 - q0; ++i) dxc[ibuf[i]] += d[i];
+        for (int64_t i = 0; i < q1 - q0; ++i) dxc[ibuf[i]] += d[q0 + i];
       }
+    }
   }
 }
 
