@@ -18,8 +18,8 @@ struct VPortable {
   struct I {
     int32_t v[N];
   };
-  struct M {
-    bool v[N];
+  struct M {  // int32 lanes (not bool) so that selects vectorise like the float lanes
+    int32_t v[N];
   };
   static F loadu(const float* p) {
     F r;
@@ -72,7 +72,7 @@ struct VPortable {
   }
   static M takes(const F& x, const F& best) {
     M m;
-    for (int i = 0; i < N; ++i) m.v[i] = x.v[i] > best.v[i] || x.v[i] != x.v[i];
+    for (int i = 0; i < N; ++i) m.v[i] = (x.v[i] > best.v[i]) | (x.v[i] != x.v[i]);
     return m;
   }
   static F blend(const M& m, const F& a, const F& b) {
