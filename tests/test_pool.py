@@ -364,6 +364,8 @@ def test_1d_and_adaptive_and_global_match_torch(rng):
 X4 = np.zeros((1, 2, 4, 4), np.float32)
 I4 = np.zeros((1, 2, 2, 2), np.int64)
 BAD = [
+    (lambda: P.pool_output_size(5, 2, 0), ValueError, r"pool_output_size: stride must be positive"),
+    (lambda: P.max_pool2d(X4, 2**40), ValueError, r"max_pool2d: kernel_size .* is too large"),
     (
         lambda: P.max_pool2d(np.zeros((2, 4, 4)), 2),
         ValueError,

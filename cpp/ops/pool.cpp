@@ -11,6 +11,9 @@ namespace {
 using kernels::AvgOpts;
 using kernels::PoolGeom;
 
+// Window attributes stay far from int64 overflow in the size arithmetic (d*(k-1) and the like).
+constexpr int64_t kMaxAttr = int64_t(1) << 31;
+
 const char* layout(int nd) { return nd == 1 ? "(N, C, W)" : "(N, C, H, W)"; }
 std::string name(const char* base, int nd, const char* suffix = "") {
   return cat(base, nd, "d", suffix);
@@ -18,6 +21,8 @@ std::string name(const char* base, int nd, const char* suffix = "") {
 std::string tup(const Ints& v) { return v.size() == 1 ? cat("(", v[0], ",)") : shape_str(v); }
 
 void check_input(const std::string& op, const Tensor& x, int nd) {
+  if (nd != 1 && nd != 2)
+    throw ValueError(cat(op, ": only 1-D and 2-D pooling exist, got nd=", nd));
   check_float(op.c_str(), "input", x);
   check_ndim(op.c_str(), "input", x, nd + 2, layout(nd));
   check_nonempty(op.c_str(), "input", x);
@@ -26,10 +31,12 @@ void check_input(const std::string& op, const Tensor& x, int nd) {
 void check_attr(const std::string& op, const char* arg, const Ints& v, int nd, bool positive) {
   if (static_cast<int>(v.size()) != nd)
     throw ValueError(cat(op, ": ", arg, " must have ", nd, " entries, got ", tup(v)));
-  for (int64_t e : v)
+  for (int64_t e : v) {
     if (positive ? e <= 0 : e < 0)
       throw ValueError(cat(op, ": ", arg, " must be ", positive ? "positive" : ">= 0", ", got ",
                            tup(v)));
+    if (e > kMaxAttr) throw ValueError(cat(op, ": ", arg, " ", tup(v), " is too large"));
+  }
 }
 
 // Checks the window attributes against the input and returns the plane geometry.
@@ -93,6 +100,12 @@ Tensor max_pool_backward_typed(int nd, const Tensor& dy, const Tensor& x, const 
 
 int64_t pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding,
                          int64_t dilation, bool ceil_mode) {
+  const char* op = "pool_output_size";
+  check_nonnegative(op, "input_size", in);
+  check_attr(op, "kernel_size", {kernel}, 1, true);
+  check_attr(op, "stride", {stride}, 1, true);
+  check_attr(op, "padding", {padding}, 1, false);
+  check_attr(op, "dilation", {dilation}, 1, true);
   const int64_t span = in + 2 * padding - dilation * (kernel - 1) - 1;
   if (span < 0) return 0;
   int64_t out = (span + (ceil_mode ? stride - 1 : 0)) / stride + 1;
