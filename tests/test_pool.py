@@ -153,6 +153,7 @@ def test_adaptive_matches_numpy(out, rng):
 # ---------------------------------------------------------------- every ISA vs ref
 WIDTHS = [1, 7, 8, 9, 15, 16, 17, 33, 40]
 SIMD_CONFIGS = CONFIGS[:6] + [
+    ((2, 2), (2, 2), (0, 0), (1, 1), True),  # ceil mode: a last window hanging over the edge
     ((2, 2), (3, 3), (1, 1), (1, 1), False),  # stride 3: gathers
     ((4, 1), (1, 4), (2, 0), (1, 1), False),
 ]
@@ -168,7 +169,7 @@ def _ref_then_isa(isa, fn):
 @pytest.mark.parametrize("k,s,p,d,ceil", SIMD_CONFIGS)
 def test_every_isa_matches_ref(isa, k, s, p, d, ceil, rng):
     for w in WIDTHS:
-        x = rng.standard_normal((2, 3, 6, w * s[1] + k[1])).astype(np.float32)
+        x = rng.standard_normal((2, 3, 7, w * s[1] + k[1] + w % 2)).astype(np.float32)
         row = x[0, 0, 1]
         row[0::2][: row[1::2].size] = row[1::2]  # exact ties inside windows
         e, got = _ref_then_isa(isa, lambda: P.max_pool2d(x, k, s, p, d, ceil, return_indices=True))

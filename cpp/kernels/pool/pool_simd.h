@@ -48,12 +48,12 @@ inline void max_one(const float* xc, const PoolGeom& g, int64_t h0, int64_t h1, 
   if (idx) *idx = arg;
 }
 
-// Output row p, columns [q0, q1), into y[q - q0] (and idx[q - q0]).
+// Output row p, columns [q0, q1), into y[q - q0] (and idx[q - q0]); [qa, qb) from
+// interior_cols (computed once per call: it divides).
 template <class V, bool kIdx>
-void max_row(const float* xc, const PoolGeom& g, int64_t p, int64_t q0, int64_t q1, float* y,
-             int64_t* idx) {
-  int64_t qa, qb, h0, h1;
-  interior_cols(g, &qa, &qb);
+void max_row(const float* xc, const PoolGeom& g, int64_t p, int64_t q0, int64_t q1, int64_t qa,
+             int64_t qb, float* y, int64_t* idx) {
+  int64_t h0, h1;
   qa = std::max(qa, q0), qb = std::min(qb, q1);
   max_rows(g, p, &h0, &h1);
   const int64_t vs = std::min(qa, q1), ve = std::max(vs, qb);  // vector columns [vs, ve)
@@ -89,14 +89,16 @@ template <class V>
 void max_pool_impl(const float* x, float* y, int64_t* idx, int64_t planes, const PoolGeom& g) {
   // x is (planes,H,W), y and idx are (planes,P,Q)
   const int64_t in = g.H * g.W, out = g.P * g.Q;
+  int64_t qa, qb;
+  interior_cols(g, &qa, &qb);
 #pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
   for (int64_t c = 0; c < planes; ++c)
     for (int64_t p = 0; p < g.P; ++p) {
       const int64_t o = c * out + p * g.Q;
       if (idx)
-        max_row<V, true>(x + c * in, g, p, 0, g.Q, y + o, idx + o);
+        max_row<V, true>(x + c * in, g, p, 0, g.Q, qa, qb, y + o, idx + o);
       else
-        max_row<V, false>(x + c * in, g, p, 0, g.Q, y + o, nullptr);
+        max_row<V, false>(x + c * in, g, p, 0, g.Q, qa, qb, y + o, nullptr);
     }
 }
 
@@ -104,7 +106,7 @@ void max_pool_impl(const float* x, float* y, int64_t* idx, int64_t planes, const
 // each of the four taps gets dy or 0 with plain stores, two input rows per output row.
 inline bool is_2x2_s2(const PoolGeom& g) {
   return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
-         g.dh == 1 && g.dw == 1;
+         g.dh == 1 && g.dw == 1 && 2 * g.P <= g.H && 2 * g.Q <= g.W;  // no ceil_mode overhang
 }
 
 template <class V>
@@ -164,6 +166,8 @@ void max_pool_backward_impl(const float* dy, const float* x, float* dx, int64_t 
   constexpr int64_t kChunk = 256;
   const int64_t in = g.H * g.W, out = g.P * g.Q;
   const bool fast = is_2x2_s2(g);
+  int64_t qa, qb;
+  interior_cols(g, &qa, &qb);
 #pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
   for (int64_t c = 0; c < planes; ++c) {
     float* dxc = dx + c * in;
@@ -178,7 +182,7 @@ void max_pool_backward_impl(const float* dy, const float* x, float* dx, int64_t 
       const float* d = dy + c * out + p * g.Q;
       for (int64_t q0 = 0; q0 < g.Q; q0 += kChunk) {
         const int64_t q1 = std::min(q0 + kChunk, g.Q);
-        max_row<V, true>(x + c * in, g, p, q0, q1, ybuf, ibuf);
+        max_row<V, true>(x + c * in, g, p, q0, q1, qa, qb, ybuf, ibuf);
         for (int64_t i = 0; i < q1 - q0; ++i) dxc[ibuf[i]] += d[q0 + i];
       }
     }
