@@ -207,6 +207,31 @@ def test_1d_every_isa_matches_ref(isa, rng):
     np.testing.assert_allclose(got, e, rtol=1e-6)
 
 
+def test_random_configs_every_isa_match_ref(isa, rng):
+    for _ in range(150):
+        k, s = tuple(rng.integers(1, 6, 2)), tuple(rng.integers(1, 5, 2))
+        p, d = tuple(int(rng.integers(0, kk // 2 + 1)) for kk in k), tuple(rng.integers(1, 3, 2))
+        ceil, cip = bool(rng.integers(2)), bool(rng.integers(2))
+        x = np.round(rng.standard_normal((1, 2, *rng.integers(1, 45, 2))), 1).astype(np.float32)
+        try:
+            e = _ref_then_isa(isa, lambda: P.max_pool2d(x, k, s, p, d, ceil, return_indices=True))
+        except ValueError:  # kernel larger than the padded input, or windows of pure padding
+            continue
+        same(e[1][0], e[0][0])
+        same(e[1][1], e[0][1])
+        dy = rng.standard_normal(e[0][0].shape).astype(np.float32)
+        e = _ref_then_isa(isa, lambda: P.max_pool2d_backward(dy, x, k, s, p, d, ceil))
+        same(e[1][0], e[0][0])
+        try:
+            e = _ref_then_isa(isa, lambda: P.avg_pool2d(x, k, s, p, ceil, cip))
+        except ValueError:
+            continue
+        close(e[1], e[0], rtol=1e-6, atol=0)
+        dy = rng.standard_normal(e[0].shape).astype(np.float32)
+        e = _ref_then_isa(isa, lambda: P.avg_pool2d_backward(dy, x, k, s, p, ceil, cip))
+        close(e[1][0], e[0][0], rtol=1e-6, atol=1e-6)
+
+
 def test_float32_and_float64_agree(rng):
     x = rng.standard_normal((2, 8, 20, 20))
     x32 = x.astype(np.float32)
@@ -285,7 +310,16 @@ def _torch_configs(rng, n):
         d = tuple(int(v) for v in rng.integers(1, 3, 2))
         H, W = (int(v) for v in rng.integers(6, 40, 2))
         shape = (int(rng.integers(1, 3)), int(rng.integers(1, 5)), H, W)
-        yield k, s, p, d, bool(rng.integers(2)), shape
+        ceil = bool(rng.integers(2))
+        dims = zip((H, W), k, s, p, d)
+        if all(_has_input(n, kk, ss, pp, dd, ceil) for n, kk, ss, pp, dd in dims):
+            yield k, s, p, d, ceil, shape
+
+
+def _has_input(n, k, s, p, d, ceil):
+    """Every window holds an input element (pygraph refuses windows of pure padding)."""
+    outs = range(out_len(n, k, s, p, d, ceil))
+    return all(any(0 <= o * s - p + a * d < n for a in range(k)) for o in outs)
 
 
 def test_max_pool_matches_torch(rng):
@@ -367,6 +401,11 @@ I4 = np.zeros((1, 2, 2, 2), np.int64)
 BAD = [
     (lambda: P.pool_output_size(5, 2, 0), ValueError, r"pool_output_size: stride must be positive"),
     (lambda: P.max_pool2d(X4, 2**40), ValueError, r"max_pool2d: kernel_size .* is too large"),
+    (
+        lambda: P.max_pool2d(X4[:, :, :1], 2, 3, 1, 2),  # rows -1 and 1 of a 1-row input
+        ValueError,
+        r"max_pool2d: window 0 along dim 2 covers only padding \(input \(1, 2, 1, 4\)",
+    ),
     (
         lambda: P.max_pool2d(np.zeros((2, 4, 4)), 2),
         ValueError,

@@ -59,6 +59,21 @@ PoolGeom geometry(const std::string& op, int nd, const Tensor& x, const Ints& k,
                            " is larger than the padded input: input ", shape_str(x.shape()),
                            ", padding ", tup(p)));
   }
+  // With dilation a window can fall between the input and the padding's far side, holding no
+  // input element at all (torch then returns -inf and an out-of-range index): refuse that.
+  for (int i = 0; i < nd; ++i)
+    for (int64_t o = 0; d[i] > 1 && o < out[i]; ++o) {
+      bool any = false;
+      for (int64_t a = 0; a < k[i] && !any; ++a) {
+        const int64_t pos = o * s[i] - p[i] + a * d[i];
+        any = pos >= 0 && pos < in[i];
+      }
+      if (!any)
+        throw ValueError(cat(op, ": window ", o, " along dim ", i + 2, " covers only padding ",
+                             "(input ", shape_str(x.shape()), ", kernel_size ", tup(k),
+                             ", stride ", tup(s), ", padding ", tup(p), ", dilation ", tup(d),
+                             ")"));
+    }
   if (nd == 1) return {1, in[0], 1, out[0], 1, k[0], 1, s[0], 0, p[0], 1, d[0]};
   return {in[0], in[1], out[0], out[1], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
 }
