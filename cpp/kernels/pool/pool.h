@@ -117,10 +117,11 @@ PG_POOL_VARIANT_DECLS(avx2)
 PG_POOL_VARIANT_DECLS(avx512)
 #undef PG_POOL_VARIANT_DECLS
 
-// Shared by the reference and the SIMD variants' edge code: one output of one plane.
+// Shared by the reference and the SIMD variants' edge code: one output of one plane. Static, so
+// that each ISA's file keeps its own copy (the linker must not hand generic code an AVX one).
 template <class T>
-inline void avg_window(const PoolGeom& g, const AvgOpts& o, int64_t p, int64_t q, int64_t* h0,
-                       int64_t* h1, int64_t* w0, int64_t* w1, T* divisor) {
+static inline void avg_window(const PoolGeom& g, const AvgOpts& o, int64_t p, int64_t q,
+                              int64_t* h0, int64_t* h1, int64_t* w0, int64_t* w1, T* divisor) {
   int64_t hs = p * g.sh - g.ph, ws = q * g.sw - g.pw;
   int64_t he = hs + g.kh < g.H + g.ph ? hs + g.kh : g.H + g.ph;
   int64_t we = ws + g.kw < g.W + g.pw ? ws + g.kw : g.W + g.pw;

@@ -134,8 +134,11 @@ void adaptive_avg_pool_ref(const T* x, T* y, int64_t planes, int64_t H, int64_t 
       for (int64_t q = 0; q < Q; ++q) {
         const int64_t w0 = cols.start(q), w1 = cols.end(q);
         T sum = 0;
-        for (int64_t h = h0; h < h1; ++h)
-          for (int64_t w = w0; w < w1; ++w) sum += xc[h * W + w];
+        for (int64_t h = h0; h < h1; ++h) {
+          T row = 0;  // row sums first: shorter dependency chains than one running sum
+          for (int64_t w = w0; w < w1; ++w) row += xc[h * W + w];
+          sum += row;
+        }
         y[(c * P + p) * Q + q] = sum / T((h1 - h0) * (w1 - w0));
       }
     }

@@ -2,7 +2,8 @@
 // pool_<isa>.cpp INSIDE its anonymous namespace (so every ISA gets its own private copy).
 // Vectors run along the output width over the interior columns, whose windows lie inside the
 // row (the last block is partial, with masked loads); border columns use scalar code. Taps are
-// visited in the reference's order, so max ties and average sums agree with it bit for bit.
+// visited in the reference's order, so forward max ties and average sums agree with it bit for
+// bit (the average's gradient adds overlapping windows into dx in another order).
 //
 // V provides: N (lanes); F, I (float and int32 vectors), M (lane mask);
 //   load_stride(p, s, n): lanes i < n hold p[i*s] (reads nothing past p[(n-1)*s]), others 0;
