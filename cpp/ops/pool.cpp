@@ -1,5 +1,6 @@
 // Eager max / average / adaptive / global pooling and their gradients (unpooling: pool_unpool).
 #include "ops/pool.h"
+
 #include <array>
 
 #include "kernels/pool/pool.h"

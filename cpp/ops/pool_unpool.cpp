@@ -1,5 +1,6 @@
 // max_unpool2d and its gradient: the inverse scatter of max pooling's indices.
 #include <array>
+
 #include "kernels/pool/pool.h"
 #include "ops/pool.h"
 #include "tensor/check.h"

@@ -49,24 +49,19 @@ inline void max_one(const float* xc, const PoolGeom& g, int64_t h0, int64_t h1, 
   if (idx) *idx = arg;
 }
 
-// Output row p, columns [q0, q1), into y[q - q0] (and idx[q - q0]); [qa, qb) from
-// interior_cols (computed once per call: it divides).
-template <class V, bool kIdx>
-void max_row(const float* xc, const PoolGeom& g, int64_t p, int64_t q0, int64_t q1, int64_t qa,
-             int64_t qb, float* y, int64_t* idx) {
-  int64_t h0, h1;
-  qa = std::max(qa, q0), qb = std::min(qb, q1);
-  max_rows(g, p, &h0, &h1);
-  const int64_t vs = std::min(qa, q1), ve = std::max(vs, qb);  // vector columns [vs, ve)
-  for (int64_t q = q0; q < vs; ++q)
-    max_one(xc, g, h0, h1, q, y + q - q0, kIdx ? idx + q - q0 : nullptr);
-  for (int64_t q = vs; q < ve; q += V::N) {
-    const int n = static_cast<int>(std::min<int64_t>(V::N, ve - q));
+// Vector blocks of output columns [qs, qe) of one output row, into y[q - q0] / idx[q - q0].
+// Tap (t, c) of the window (input row h0 + t*dh, column c) is row(t)[c + shift].
+template <class V, bool kIdx, class Row>
+void max_cols(Row row_of, int64_t nrows, int64_t shift, const PoolGeom& g, int64_t h0,
+              int64_t qs, int64_t qe, int64_t q0, float* y, int64_t* idx) {
+  for (int64_t q = qs; q < qe; q += V::N) {
+    const int n = static_cast<int>(std::min<int64_t>(V::N, qe - q));
     typename V::F best = V::set1(-std::numeric_limits<float>::infinity());
     const typename V::I cols = V::addi(V::iota(g.sw), V::seti(q * g.sw - g.pw));
     typename V::I arg = V::addi(cols, V::seti(h0 * g.W));
-    for (int64_t h = h0; h < h1; h += g.dh) {
-      const float* row = xc + h * g.W + q * g.sw - g.pw;
+    for (int64_t t = 0; t < nrows; ++t) {
+      const float* row = row_of(t) + q * g.sw - g.pw + shift;
+      const int64_t h = h0 + t * g.dh;
       for (int64_t j = 0; j < g.kw; ++j) {
         const typename V::F v = V::load_stride(row + j * g.dw, g.sw, n);
         const typename V::M m = V::takes(v, best);
@@ -77,6 +72,42 @@ void max_row(const float* xc, const PoolGeom& g, int64_t p, int64_t q0, int64_t 
     V::store(y + q - q0, best, n);
     if (kIdx) V::store_idx(idx + q - q0, arg, n);
   }
+}
+
+// Output row p, columns [q0, q1), into y[q - q0] (and idx[q - q0]); [qa, qb) from
+// interior_cols (computed once per call: it divides). Border columns go through row copies
+// padded with -inf when they fit the stack, else through the scalar code.
+template <class V, bool kIdx>
+void max_row(const float* xc, const PoolGeom& g, int64_t p, int64_t q0, int64_t q1, int64_t qa,
+             int64_t qb, float* y, int64_t* idx) {
+  constexpr int64_t kRows = 8, kCols = 1024;
+  int64_t h0, h1;
+  max_rows(g, p, &h0, &h1);
+  const int64_t nrows = h1 > h0 ? (h1 - h0 + g.dh - 1) / g.dh : 0;
+  qa = std::max(qa, q0), qb = std::min(qb, q1);
+  const int64_t span = (q1 - 1) * g.sw + (g.kw - 1) * g.dw + 1;  // columns -pw .. span-pw-1
+  if ((qa > q0 || qb < q1) && nrows <= kRows && span <= kCols) {
+    float pad[kRows][kCols];  // pad[t][c + pw] is column c of input row h0 + t*dh
+    const float neg_inf = -std::numeric_limits<float>::infinity();
+    const int64_t lo = std::min(g.pw, span);
+    const int64_t body = std::max<int64_t>(0, std::min(g.W, span - g.pw));
+    for (int64_t t = 0; t < nrows; ++t) {
+      std::fill(pad[t], pad[t] + lo, neg_inf);
+      std::memcpy(pad[t] + lo, xc + (h0 + t * g.dh) * g.W, sizeof(float) * body);
+      std::fill(pad[t] + lo + body, pad[t] + span, neg_inf);
+    }
+    const auto padded = [&pad](int64_t t) -> const float* { return pad[t]; };
+    max_cols<V, kIdx>(padded, nrows, g.pw, g, h0, q0, q1, q0, y, idx);
+    if (kIdx)  // a window without a value above -inf points at its first input tap, as torch
+      for (int64_t q = q0; q < q1; ++q)
+        if (y[q - q0] == neg_inf) max_one(xc, g, h0, h1, q, y + q - q0, idx + q - q0);
+    return;
+  }
+  const auto direct = [&](int64_t t) { return xc + (h0 + t * g.dh) * g.W; };
+  const int64_t vs = std::min(qa, q1), ve = std::max(vs, qb);  // vector columns [vs, ve)
+  for (int64_t q = q0; q < vs; ++q)
+    max_one(xc, g, h0, h1, q, y + q - q0, kIdx ? idx + q - q0 : nullptr);
+  max_cols<V, kIdx>(direct, nrows, 0, g, h0, vs, ve, q0, y, idx);
   for (int64_t q = ve; q < q1; ++q)
     max_one(xc, g, h0, h1, q, y + q - q0, kIdx ? idx + q - q0 : nullptr);
 }
@@ -250,6 +281,28 @@ inline void avg_scatter_one(float* dxc, const PoolGeom& g, const AvgOpts& o, int
 }
 
 template <class V>
+void avg_backward_2x2_plane(const float* dyc, float* dxc, const PoolGeom& g, const AvgOpts& o) {
+  // dyc is (P,Q), dxc is (H,W), 2x2 stride-2 windows without overhang: every window is whole,
+  // so each tap gets dy / divisor with plain stores and every element of dxc is written once.
+  int64_t h0, h1, w0, w1;
+  float div;
+  avg_window(g, o, 0, 0, &h0, &h1, &w0, &w1, &div);
+  const typename V::F vdiv = V::set1(div);
+  for (int64_t p = 0; p < g.P; ++p) {
+    float* o0 = dxc + 2 * p * g.W;
+    float* o1 = o0 + g.W;
+    for (int64_t q = 0; q < g.Q; q += V::N) {
+      const int n = static_cast<int>(std::min<int64_t>(V::N, g.Q - q));
+      const typename V::F v = V::div(V::load_stride(dyc + p * g.Q + q, 1, n), vdiv);
+      V::interleave_store(o0 + 2 * q, v, v, n);
+      V::interleave_store(o1 + 2 * q, v, v, n);
+    }
+    for (int64_t w = 2 * g.Q; w < g.W; ++w) o0[w] = o1[w] = 0.f;
+  }
+  std::memset(dxc + 2 * g.P * g.W, 0, sizeof(float) * (g.H - 2 * g.P) * g.W);
+}
+
+template <class V>
 void avg_pool_backward_impl(const float* dy, float* dx, int64_t planes, const PoolGeom& g,
                             const AvgOpts& o) {
   // dy is (planes,P,Q), dx is (planes,H,W): full blocks of interior columns add dy/div to
@@ -257,9 +310,14 @@ void avg_pool_backward_impl(const float* dy, float* dx, int64_t planes, const Po
   const int64_t in = g.H * g.W, out = g.P * g.Q;
   int64_t qa, qb;
   interior_cols(g, &qa, &qb);
+  const bool fast = is_2x2_s2(g);
 #pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
   for (int64_t c = 0; c < planes; ++c) {
     float* dxc = dx + c * in;
+    if (fast) {
+      avg_backward_2x2_plane<V>(dy + c * out, dxc, g, o);
+      continue;
+    }
     std::memset(dxc, 0, sizeof(float) * in);
     for (int64_t p = 0; p < g.P; ++p) {
       const float* d = dy + c * out + p * g.Q;
