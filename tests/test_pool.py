@@ -74,6 +74,7 @@ X44 = np.array([[1, 2, 5, 0], [3, 4, 1, 8], [0, 6, 2, 2], [7, 1, 3, 9]], np.floa
 
 def test_max_pool_2x2_by_hand():
     y, i = P.max_pool2d(X44, 2, return_indices=True)
+    same(P.max_pool2d_backward(np.ones((1, 1, 2, 2)), X44, 2, indices=i)[0].sum(), 4)
     same(y[0, 0], [[4, 8], [7, 9]])
     same(i[0, 0], [[5, 7], [12, 15]])
     (g,) = P.max_pool2d_backward(np.ones((1, 1, 2, 2)), X44, 2)
@@ -336,6 +337,7 @@ def test_max_pool_matches_torch(rng):
         ty.backward(torch.tensor(dy))
         (g,) = P.max_pool2d_backward(dy, x, k, s, p, d, ceil)
         close(g, tx.grad.numpy())
+        same(P.max_pool2d_backward(dy, x, k, s, p, d, ceil, indices=i)[0], g)
         try:
             uy = F.max_unpool2d(ty.detach(), ti, k, s, p, output_size=shape[2:]).numpy()
         except ValueError:  # the size is not within one stride of the default: both refuse
@@ -386,6 +388,7 @@ def test_1d_and_adaptive_and_global_match_torch(rng):
         dy = rng.standard_normal(y.shape).astype(np.float32)
         ty.backward(torch.tensor(dy))
         close(P.max_pool1d_backward(dy, x, k, s, p, d, ceil)[0], tx.grad.numpy(), rtol=1e-6)
+        close(P.max_pool1d_backward(dy, x, k, s, p, d, ceil, indices=i)[0], tx.grad.numpy(), rtol=1e-6)
         for cip in (True, False):
             tx = torch.tensor(x, requires_grad=True)
             dy = rng.standard_normal(P.avg_pool1d(x, k, s, p, ceil, cip).shape).astype(np.float32)

@@ -140,12 +140,31 @@ std::vector<Tensor> max_pool(int nd, const Tensor& x, const Ints& kernel, const 
 
 Tensor max_pool_backward(int nd, const Tensor& dy, const Tensor& x, const Ints& kernel,
                          const Ints& stride, const Ints& padding, const Ints& dilation,
-                         bool ceil_mode) {
+                         bool ceil_mode, const Tensor& indices) {
   const std::string op = name("max_pool", nd, "_backward");
   const PoolGeom g = geometry(op, nd, x, kernel, stride, padding, dilation, ceil_mode);
   check_grad(op, dy, x, out_shape(x, nd, g.P, g.Q));
-  return x.dtype() == DType::f32 ? max_pool_backward_typed<float>(nd, dy, x, g)
-                                 : max_pool_backward_typed<double>(nd, dy, x, g);
+  if (!indices.defined())
+    return x.dtype() == DType::f32 ? max_pool_backward_typed<float>(nd, dy, x, g)
+                                   : max_pool_backward_typed<double>(nd, dy, x, g);
+  if (indices.dtype() != DType::i64)
+    throw TypeError(cat(op, ": indices must be int64, got ", dtype_name(indices.dtype())));
+  check_same_shape(op.c_str(), "indices", indices, dy.shape(), "grad_output has shape");
+  const int64_t HW = g.H * g.W, n = indices.numel();
+  const int64_t* id = indices.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i)
+    if (id[i] < 0 || id[i] >= HW)
+      throw ValueError(cat(op, ": indices hold ", id[i], " at flat position ", i,
+                           ", outside the input plane of ", HW, " elements (input ",
+                           shape_str(x.shape()), ")"));
+  Tensor dx = Tensor::empty(x.shape(), x.dtype(), op);
+  if (x.dtype() == DType::f32)
+    kernels::max_pool_backward_indices_ref<float>(dy.data<float>(), id, dx.data<float>(),
+                                                  planes(x), HW, g.P * g.Q);
+  else
+    kernels::max_pool_backward_indices_ref<double>(dy.data<double>(), id, dx.data<double>(),
+                                                   planes(x), HW, g.P * g.Q);
+  return dx;
 }
 
 Tensor avg_pool(int nd, const Tensor& x, const Ints& kernel, const Ints& stride,

@@ -75,32 +75,40 @@ def max_pool2d(input: Array, kernel_size: Ints, stride: Ints | None = None, padd
 
 
 def _max_pool_backward(nd, grad_output, input, kernel_size, stride, padding, dilation,
-                       ceil_mode):
+                       ceil_mode, indices):
     op = f"max_pool{nd}d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
     k, s, p, d = _window(op, nd, kernel_size, stride, padding, dilation)
-    return (_core.max_pool_backward(nd, dy, x, k, s, p, d, bool(ceil_mode)),)
+    idx = None if indices is None else _indices(op, indices)
+    return (_core.max_pool_backward(nd, dy, x, k, s, p, d, bool(ceil_mode), idx),)
 
 
 def max_pool1d_backward(grad_output: Array, input: Array, kernel_size: Ints,
                         stride: Ints | None = None, padding: Ints = 0, dilation: Ints = 1,
-                        ceil_mode: bool = False) -> tuple[np.ndarray]:
-    """(grad_input,) of max_pool1d: each output's gradient goes to its window's argmax."""
+                        ceil_mode: bool = False, indices: Array | None = None
+                        ) -> tuple[np.ndarray]:
+    """(grad_input,) of max_pool1d: each output's gradient goes to its window's argmax.
+
+    The argmax is found again in input, or read from `indices` (return_indices=True's).
+    """
     return _max_pool_backward(1, grad_output, input, kernel_size, stride, padding, dilation,
-                              ceil_mode)
+                              ceil_mode, indices)
 
 
 def max_pool2d_backward(grad_output: Array, input: Array, kernel_size: Ints,
                         stride: Ints | None = None, padding: Ints = 0, dilation: Ints = 1,
-                        ceil_mode: bool = False) -> tuple[np.ndarray]:
+                        ceil_mode: bool = False, indices: Array | None = None
+                        ) -> tuple[np.ndarray]:
     """(grad_input,) of max_pool2d: each output's gradient goes to its window's argmax.
+
+    The argmax is found again in input, or read from `indices` (return_indices=True's).
 
     >>> max_pool2d_backward(np.ones((1, 1, 1, 1)), np.array([[[[1., 4], [3, 2]]]]), 2)[0][0, 0]
     array([[0., 1.],
            [0., 0.]])
     """
     return _max_pool_backward(2, grad_output, input, kernel_size, stride, padding, dilation,
-                              ceil_mode)
+                              ceil_mode, indices)
 
 
 def _avg_args(op, nd, kernel_size, stride, padding, divisor_override):

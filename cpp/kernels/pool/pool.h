@@ -36,6 +36,11 @@ void avg_pool_ref(const T* x, T* y, int64_t planes, const PoolGeom& g, const Avg
 // argmax in x (found again, with the forward's rule).
 template <class T>
 void max_pool_backward_ref(const T* dy, const T* x, T* dx, int64_t planes, const PoolGeom& g);
+// dy and idx are (planes,P,Q), dx is (planes,H,W): dx = 0, then dx[idx] += dy (the forward's
+// saved indices; the caller checks 0 <= idx < H*W).
+template <class T>
+void max_pool_backward_indices_ref(const T* dy, const int64_t* idx, T* dx, int64_t planes,
+                                   int64_t HW, int64_t PQ);
 // dy is (planes,P,Q), dx is (planes,H,W): every tap of a window gets dy / divisor.
 template <class T>
 void avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, const PoolGeom& g,

@@ -82,6 +82,18 @@ void max_pool_backward_ref(const T* dy, const T* x, T* dx, int64_t planes, const
 }
 
 template <class T>
+void max_pool_backward_indices_ref(const T* dy, const int64_t* idx, T* dx, int64_t planes,
+                                   int64_t HW, int64_t PQ) {
+  // dy and idx are (planes,P,Q), dx is (planes,H,W)
+#pragma omp parallel for if (planes * HW > 32768)
+  for (int64_t c = 0; c < planes; ++c) {
+    T* dxc = dx + c * HW;
+    std::memset(dxc, 0, sizeof(T) * HW);
+    for (int64_t i = c * PQ; i < (c + 1) * PQ; ++i) dxc[idx[i]] += dy[i];
+  }
+}
+
+template <class T>
 void avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, const PoolGeom& g,
                            const AvgOpts& o) {
   // dy is (planes,P,Q), dx is (planes,H,W)
@@ -239,6 +251,8 @@ void max_unpool_backward_ref(const T* dy, const int64_t* idx, T* dx, int64_t pla
   template void max_pool_ref<T>(const T*, T*, int64_t*, int64_t, const PoolGeom&);            \
   template void avg_pool_ref<T>(const T*, T*, int64_t, const PoolGeom&, const AvgOpts&);      \
   template void max_pool_backward_ref<T>(const T*, const T*, T*, int64_t, const PoolGeom&);   \
+  template void max_pool_backward_indices_ref<T>(const T*, const int64_t*, T*, int64_t,       \
+                                                 int64_t, int64_t);                           \
   template void avg_pool_backward_ref<T>(const T*, T*, int64_t, const PoolGeom&,              \
                                          const AvgOpts&);                                     \
   template void adaptive_avg_pool_ref<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t,    \
