@@ -1,7 +1,8 @@
 """Pooling forward and backward against torch.nn.functional (nbytes = bytes read + written).
 
-torch's backward peers are its aten backward kernels given the forward's indices, so they skip
-the argmax search that pygraph's max_pool2d_backward redoes from the input.
+torch's backward peers are its aten backward kernels given the forward's indices. pygraph's
+max_pool2d_backward finds the argmax again in the input ("bwd") or takes the indices too
+("bwd(indices)", the like-for-like row).
 """
 
 from __future__ import annotations
@@ -45,10 +46,16 @@ def _window_cases(shape, kind, k, s, p, torch) -> list[Case]:
             f_impls["torch"] = lambda: F.avg_pool2d(tx, k, s, p)
             b_impls["torch"] = lambda: aten.avg_pool2d_backward(
                 tdy, tx, [k, k], [s, s], [p, p], False, True, None)
-    return [
+    cases = [
         Case(name, f_impls, nbytes=x.nbytes + y.nbytes, group="forward"),
         Case(name + " bwd", b_impls, nbytes=2 * x.nbytes + dy.nbytes, group="backward"),
     ]
+    if kind == "max":  # like torch: scatter to the forward's saved indices
+        _, idx = P.max_pool2d(x, k, s, p, return_indices=True)
+        i_impls = dict(b_impls, pygraph=lambda: bwd(dy, x, k, s, p, indices=idx))
+        cases.append(Case(name + " bwd(indices)", i_impls, nbytes=x.nbytes + dy.nbytes * 3,
+                          group="backward"))
+    return cases
 
 
 def _global_cases(shape, torch) -> list[Case]:

@@ -32,10 +32,11 @@ void bind_pool(py::module_& m) {
     return released([&] { return ops::max_pool(nd, tx, k, s, p, d, ceil, ret); });
   });
   m.def("max_pool_backward", [](int nd, const py::array& dy, const py::array& x, Ints k, Ints s,
-                                Ints p, Ints d, bool ceil) {
+                                Ints p, Ints d, bool ceil, const py::object& idx) {
     Tensor tdy = from_numpy(dy, "max_pool_backward", "grad_output");
     Tensor tx = from_numpy(x, "max_pool_backward", "input");
-    return released([&] { return ops::max_pool_backward(nd, tdy, tx, k, s, p, d, ceil); });
+    Tensor ti = from_numpy_opt(idx, "max_pool_backward", "indices");
+    return released([&] { return ops::max_pool_backward(nd, tdy, tx, k, s, p, d, ceil, ti); });
   });
   m.def("avg_pool", [](int nd, const py::array& x, Ints k, Ints s, Ints p, bool ceil, bool cip,
                        OptInt div) {

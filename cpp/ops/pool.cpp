@@ -1,5 +1,6 @@
 // Eager max / average / adaptive / global pooling and their gradients (unpooling: pool_unpool).
 #include "ops/pool.h"
+
 #include <array>
 
 #include "kernels/pool/pool.h"
@@ -11,6 +12,9 @@ namespace {
 using kernels::AvgOpts;
 using kernels::PoolGeom;
 
+// Window attributes stay far from int64 overflow in the size arithmetic (d*(k-1) and the like).
+constexpr int64_t kMaxAttr = int64_t(1) << 31;
+
 const char* layout(int nd) { return nd == 1 ? "(N, C, W)" : "(N, C, H, W)"; }
 std::string name(const char* base, int nd, const char* suffix = "") {
   return cat(base, nd, "d", suffix);
@@ -18,6 +22,8 @@ std::string name(const char* base, int nd, const char* suffix = "") {
 std::string tup(const Ints& v) { return v.size() == 1 ? cat("(", v[0], ",)") : shape_str(v); }
 
 void check_input(const std::string& op, const Tensor& x, int nd) {
+  if (nd != 1 && nd != 2)
+    throw ValueError(cat(op, ": only 1-D and 2-D pooling exist, got nd=", nd));
   check_float(op.c_str(), "input", x);
   check_ndim(op.c_str(), "input", x, nd + 2, layout(nd));
   check_nonempty(op.c_str(), "input", x);
@@ -26,10 +32,12 @@ void check_input(const std::string& op, const Tensor& x, int nd) {
 void check_attr(const std::string& op, const char* arg, const Ints& v, int nd, bool positive) {
   if (static_cast<int>(v.size()) != nd)
     throw ValueError(cat(op, ": ", arg, " must have ", nd, " entries, got ", tup(v)));
-  for (int64_t e : v)
+  for (int64_t e : v) {
     if (positive ? e <= 0 : e < 0)
       throw ValueError(cat(op, ": ", arg, " must be ", positive ? "positive" : ">= 0", ", got ",
                            tup(v)));
+    if (e > kMaxAttr) throw ValueError(cat(op, ": ", arg, " ", tup(v), " is too large"));
+  }
 }
 
 // Checks the window attributes against the input and returns the plane geometry.
@@ -52,6 +60,21 @@ PoolGeom geometry(const std::string& op, int nd, const Tensor& x, const Ints& k,
                            " is larger than the padded input: input ", shape_str(x.shape()),
                            ", padding ", tup(p)));
   }
+  // With dilation a window can fall between the input and the padding's far side, holding no
+  // input element at all (torch then returns -inf and an out-of-range index): refuse that.
+  for (int i = 0; i < nd; ++i)
+    for (int64_t o = 0; d[i] > 1 && o < out[i]; ++o) {
+      bool any = false;
+      for (int64_t a = 0; a < k[i] && !any; ++a) {
+        const int64_t pos = o * s[i] - p[i] + a * d[i];
+        any = pos >= 0 && pos < in[i];
+      }
+      if (!any)
+        throw ValueError(cat(op, ": window ", o, " along dim ", i + 2, " covers only padding ",
+                             "(input ", shape_str(x.shape()), ", kernel_size ", tup(k),
+                             ", stride ", tup(s), ", padding ", tup(p), ", dilation ", tup(d),
+                             ")"));
+    }
   if (nd == 1) return {1, in[0], 1, out[0], 1, k[0], 1, s[0], 0, p[0], 1, d[0]};
   return {in[0], in[1], out[0], out[1], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
 }
@@ -93,6 +116,12 @@ Tensor max_pool_backward_typed(int nd, const Tensor& dy, const Tensor& x, const 
 
 int64_t pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding,
                          int64_t dilation, bool ceil_mode) {
+  const char* op = "pool_output_size";
+  check_nonnegative(op, "input_size", in);
+  check_attr(op, "kernel_size", {kernel}, 1, true);
+  check_attr(op, "stride", {stride}, 1, true);
+  check_attr(op, "padding", {padding}, 1, false);
+  check_attr(op, "dilation", {dilation}, 1, true);
   const int64_t span = in + 2 * padding - dilation * (kernel - 1) - 1;
   if (span < 0) return 0;
   int64_t out = (span + (ceil_mode ? stride - 1 : 0)) / stride + 1;
@@ -111,12 +140,31 @@ std::vector<Tensor> max_pool(int nd, const Tensor& x, const Ints& kernel, const 
 
 Tensor max_pool_backward(int nd, const Tensor& dy, const Tensor& x, const Ints& kernel,
                          const Ints& stride, const Ints& padding, const Ints& dilation,
-                         bool ceil_mode) {
+                         bool ceil_mode, const Tensor& indices) {
   const std::string op = name("max_pool", nd, "_backward");
   const PoolGeom g = geometry(op, nd, x, kernel, stride, padding, dilation, ceil_mode);
   check_grad(op, dy, x, out_shape(x, nd, g.P, g.Q));
-  return x.dtype() == DType::f32 ? max_pool_backward_typed<float>(nd, dy, x, g)
-                                 : max_pool_backward_typed<double>(nd, dy, x, g);
+  if (!indices.defined())
+    return x.dtype() == DType::f32 ? max_pool_backward_typed<float>(nd, dy, x, g)
+                                   : max_pool_backward_typed<double>(nd, dy, x, g);
+  if (indices.dtype() != DType::i64)
+    throw TypeError(cat(op, ": indices must be int64, got ", dtype_name(indices.dtype())));
+  check_same_shape(op.c_str(), "indices", indices, dy.shape(), "grad_output has shape");
+  const int64_t HW = g.H * g.W, n = indices.numel();
+  const int64_t* id = indices.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i)
+    if (id[i] < 0 || id[i] >= HW)
+      throw ValueError(cat(op, ": indices hold ", id[i], " at flat position ", i,
+                           ", outside the input plane of ", HW, " elements (input ",
+                           shape_str(x.shape()), ")"));
+  Tensor dx = Tensor::empty(x.shape(), x.dtype(), op);
+  if (x.dtype() == DType::f32)
+    kernels::max_pool_backward_indices_ref<float>(dy.data<float>(), id, dx.data<float>(),
+                                                  planes(x), HW, g.P * g.Q);
+  else
+    kernels::max_pool_backward_indices_ref<double>(dy.data<double>(), id, dx.data<double>(),
+                                                   planes(x), HW, g.P * g.Q);
+  return dx;
 }
 
 Tensor avg_pool(int nd, const Tensor& x, const Ints& kernel, const Ints& stride,

@@ -21,9 +21,11 @@ int64_t pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad
 std::vector<Tensor> max_pool(int nd, const Tensor& x, const Ints& kernel, const Ints& stride,
                              const Ints& padding, const Ints& dilation, bool ceil_mode,
                              bool return_indices);
+// With `indices` (the forward's, optional) the gradient is scattered to them; without, each
+// window's argmax is found again in x.
 Tensor max_pool_backward(int nd, const Tensor& dy, const Tensor& x, const Ints& kernel,
                          const Ints& stride, const Ints& padding, const Ints& dilation,
-                         bool ceil_mode);
+                         bool ceil_mode, const Tensor& indices = Tensor());
 Tensor avg_pool(int nd, const Tensor& x, const Ints& kernel, const Ints& stride,
                 const Ints& padding, bool ceil_mode, bool count_include_pad,
                 std::optional<int64_t> divisor_override);

@@ -1,5 +1,6 @@
 // max_unpool2d and its gradient: the inverse scatter of max pooling's indices.
 #include <array>
+
 #include "kernels/pool/pool.h"
 #include "ops/pool.h"
 #include "tensor/check.h"
@@ -24,9 +25,9 @@ std::array<int64_t, 2> unpool_dims(const char* op, const Tensor& x, const Tensor
     if (vals[a]->size() != 2)
       throw ValueError(cat(op, ": ", names[a], " must have 2 entries, got ", vals[a]->size()));
     for (int64_t e : *vals[a])
-      if (a < 2 ? e <= 0 : e < 0)
+      if ((a < 2 ? e <= 0 : e < 0) || e > (int64_t(1) << 31))
         throw ValueError(cat(op, ": ", names[a], " must be ", a < 2 ? "positive" : ">= 0",
-                             ", got ", shape_str(*vals[a])));
+                             " and below 2^31, got ", shape_str(*vals[a])));
   }
   std::array<int64_t, 2> out;
   for (int i = 0; i < 2; ++i) {

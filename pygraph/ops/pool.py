@@ -7,14 +7,15 @@ plane (as torch), which max_unpool2d takes back. Backward functions return (grad
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
 from .. import _core
 from ._args import _asarray, floats, ints
 
-IntArg = int | Sequence[int]
+Ints = Union[int, Sequence[int]]  # an int or one per spatial dim: 2 or (2, 2)
+Array = Any  # anything np.asarray takes
 
 
 def _window(op: str, nd: int, kernel_size, stride, padding, dilation=1):
@@ -52,8 +53,8 @@ def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, retu
     return tuple(out) if return_indices else out[0]
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(input: Array, kernel_size: Ints, stride: Ints | None = None, padding: Ints = 0,
+               dilation: Ints = 1, ceil_mode: bool = False, return_indices: bool = False):
     """Max over sliding windows of (N, C, W) -> (N, C, Q); indices index each W-row.
 
     >>> max_pool1d(np.array([[[1., 3, 2, 5]]]), 2)
@@ -62,8 +63,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(input: Array, kernel_size: Ints, stride: Ints | None = None, padding: Ints = 0,
+               dilation: Ints = 1, ceil_mode: bool = False, return_indices: bool = False):
     """Max over sliding windows of (N, C, H, W) -> (N, C, P, Q); ties go to the first maximum.
 
     >>> max_pool2d(np.arange(16.).reshape(1, 1, 4, 4), 2)[0, 0]
@@ -74,30 +75,40 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def _max_pool_backward(nd, grad_output, input, kernel_size, stride, padding, dilation,
-                       ceil_mode):
+                       ceil_mode, indices):
     op = f"max_pool{nd}d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
     k, s, p, d = _window(op, nd, kernel_size, stride, padding, dilation)
-    return (_core.max_pool_backward(nd, dy, x, k, s, p, d, bool(ceil_mode)),)
+    idx = None if indices is None else _indices(op, indices)
+    return (_core.max_pool_backward(nd, dy, x, k, s, p, d, bool(ceil_mode), idx),)
 
 
-def max_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
-                        ceil_mode=False):
-    """(grad_input,) of max_pool1d: each output's gradient goes to its window's argmax."""
+def max_pool1d_backward(grad_output: Array, input: Array, kernel_size: Ints,
+                        stride: Ints | None = None, padding: Ints = 0, dilation: Ints = 1,
+                        ceil_mode: bool = False, indices: Array | None = None
+                        ) -> tuple[np.ndarray]:
+    """(grad_input,) of max_pool1d: each output's gradient goes to its window's argmax.
+
+    The argmax is found again in input, or read from `indices` (return_indices=True's).
+    """
     return _max_pool_backward(1, grad_output, input, kernel_size, stride, padding, dilation,
-                              ceil_mode)
+                              ceil_mode, indices)
 
 
-def max_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
-                        ceil_mode=False):
+def max_pool2d_backward(grad_output: Array, input: Array, kernel_size: Ints,
+                        stride: Ints | None = None, padding: Ints = 0, dilation: Ints = 1,
+                        ceil_mode: bool = False, indices: Array | None = None
+                        ) -> tuple[np.ndarray]:
     """(grad_input,) of max_pool2d: each output's gradient goes to its window's argmax.
+
+    The argmax is found again in input, or read from `indices` (return_indices=True's).
 
     >>> max_pool2d_backward(np.ones((1, 1, 1, 1)), np.array([[[[1., 4], [3, 2]]]]), 2)[0][0, 0]
     array([[0., 1.],
            [0., 0.]])
     """
     return _max_pool_backward(2, grad_output, input, kernel_size, stride, padding, dilation,
-                              ceil_mode)
+                              ceil_mode, indices)
 
 
 def _avg_args(op, nd, kernel_size, stride, padding, divisor_override):
@@ -109,8 +120,8 @@ def _avg_args(op, nd, kernel_size, stride, padding, divisor_override):
     return k, s, p, divisor_override
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
+def avg_pool1d(input: Array, kernel_size: Ints, stride: Ints | None = None, padding: Ints = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
     """Mean over sliding windows of (N, C, W) -> (N, C, Q).
 
     >>> avg_pool1d(np.array([[[1., 3, 2, 6]]]), 2)
@@ -121,8 +132,9 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     return _core.avg_pool(1, x, k, s, p, bool(ceil_mode), bool(count_include_pad), None)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(input: Array, kernel_size: Ints, stride: Ints | None = None, padding: Ints = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> np.ndarray:
     """Mean over sliding windows of (N, C, H, W) -> (N, C, P, Q).
 
     The divisor is divisor_override if given, else the window's size with the padding
@@ -137,8 +149,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     return _core.avg_pool(2, x, k, s, p, bool(ceil_mode), bool(count_include_pad), div)
 
 
-def avg_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0,
-                        ceil_mode=False, count_include_pad=True):
+def avg_pool1d_backward(grad_output: Array, input: Array, kernel_size: Ints,
+                        stride: Ints | None = None, padding: Ints = 0, ceil_mode: bool = False,
+                        count_include_pad: bool = True) -> tuple[np.ndarray]:
     """(grad_input,) of avg_pool1d: each window's taps get grad / divisor."""
     dy, x = floats("avg_pool1d_backward", grad_output=grad_output, input=input)
     k, s, p, _ = _avg_args("avg_pool1d_backward", 1, kernel_size, stride, padding, None)
@@ -146,8 +159,10 @@ def avg_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                                     None),)
 
 
-def avg_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0,
-                        ceil_mode=False, count_include_pad=True, divisor_override=None):
+def avg_pool2d_backward(grad_output: Array, input: Array, kernel_size: Ints,
+                        stride: Ints | None = None, padding: Ints = 0, ceil_mode: bool = False,
+                        count_include_pad: bool = True,
+                        divisor_override: int | None = None) -> tuple[np.ndarray]:
     """(grad_input,) of avg_pool2d: each window's taps get grad / divisor."""
     op = "avg_pool2d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
@@ -163,7 +178,7 @@ def _adaptive_size(op: str, nd: int, output_size: Any, x: np.ndarray) -> tuple[i
     return ints(output_size, nd, op, "output_size")
 
 
-def adaptive_avg_pool1d(input, output_size):
+def adaptive_avg_pool1d(input: Array, output_size: Ints) -> np.ndarray:
     """Mean over output_size windows of (N, C, W); window i is [floor(iW/n), ceil((i+1)W/n)).
 
     >>> adaptive_avg_pool1d(np.array([[[1., 2, 3, 4, 5]]]), 2)
@@ -173,7 +188,7 @@ def adaptive_avg_pool1d(input, output_size):
     return _core.adaptive_avg_pool(1, x, _adaptive_size("adaptive_avg_pool1d", 1, output_size, x))
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Array, output_size: Any) -> np.ndarray:
     """Mean over an output_size grid of windows of (N, C, H, W) (AlexNet: 13x13 -> 6x6).
 
     >>> adaptive_avg_pool2d(np.ones((1, 1, 13, 13)), 6).shape
@@ -183,21 +198,23 @@ def adaptive_avg_pool2d(input, output_size):
     return _core.adaptive_avg_pool(2, x, _adaptive_size("adaptive_avg_pool2d", 2, output_size, x))
 
 
-def adaptive_avg_pool1d_backward(grad_output, input, output_size):
+def adaptive_avg_pool1d_backward(grad_output: Array, input: Array,
+                                 output_size: Ints) -> tuple[np.ndarray]:
     """(grad_input,) of adaptive_avg_pool1d."""
     op = "adaptive_avg_pool1d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
     return (_core.adaptive_avg_pool_backward(1, dy, x, _adaptive_size(op, 1, output_size, x)),)
 
 
-def adaptive_avg_pool2d_backward(grad_output, input, output_size):
+def adaptive_avg_pool2d_backward(grad_output: Array, input: Array,
+                                 output_size: Any) -> tuple[np.ndarray]:
     """(grad_input,) of adaptive_avg_pool2d."""
     op = "adaptive_avg_pool2d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
     return (_core.adaptive_avg_pool_backward(2, dy, x, _adaptive_size(op, 2, output_size, x)),)
 
 
-def global_avg_pool2d(input):
+def global_avg_pool2d(input: Array) -> np.ndarray:
     """Mean of each (H, W) plane: (N, C, H, W) -> (N, C, 1, 1).
 
     >>> global_avg_pool2d(np.arange(4.).reshape(1, 1, 2, 2))
@@ -207,19 +224,19 @@ def global_avg_pool2d(input):
     return _core.global_avg_pool2d(x)
 
 
-def global_max_pool2d(input):
+def global_max_pool2d(input: Array) -> np.ndarray:
     """Max of each (H, W) plane: (N, C, H, W) -> (N, C, 1, 1)."""
     (x,) = floats("global_max_pool2d", input=input)
     return _core.global_max_pool2d(x)
 
 
-def global_avg_pool2d_backward(grad_output, input):
+def global_avg_pool2d_backward(grad_output: Array, input: Array) -> tuple[np.ndarray]:
     """(grad_input,) of global_avg_pool2d: grad / (H*W) everywhere."""
     dy, x = floats("global_avg_pool2d_backward", grad_output=grad_output, input=input)
     return (_core.global_avg_pool2d_backward(dy, x),)
 
 
-def global_max_pool2d_backward(grad_output, input):
+def global_max_pool2d_backward(grad_output: Array, input: Array) -> tuple[np.ndarray]:
     """(grad_input,) of global_max_pool2d: grad at each plane's first maximum."""
     dy, x = floats("global_max_pool2d_backward", grad_output=grad_output, input=input)
     return (_core.global_max_pool2d_backward(dy, x),)
@@ -241,7 +258,8 @@ def _unpool_args(op, kernel_size, stride, padding, output_size):
     return k, s, p, ints(out[-2:] if len(out) == 4 else out, 2, op, "output_size")
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+def max_unpool2d(input: Array, indices: Array, kernel_size: Ints, stride: Ints | None = None,
+                 padding: Ints = 0, output_size: Sequence[int] | None = None) -> np.ndarray:
     """Partial inverse of max_pool2d: (N, C, H, W) values placed at their indices, 0 elsewhere.
 
     >>> y, i = max_pool2d(np.array([[[[1., 4], [3, 2]]]]), 2, return_indices=True)
@@ -254,8 +272,9 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _core.max_unpool2d(x, _indices("max_unpool2d", indices), k, s, p, list(out))
 
 
-def max_unpool2d_backward(grad_output, input, indices, kernel_size, stride=None, padding=0,
-                          output_size=None):
+def max_unpool2d_backward(grad_output: Array, input: Array, indices: Array, kernel_size: Ints,
+                          stride: Ints | None = None, padding: Ints = 0,
+                          output_size: Sequence[int] | None = None) -> tuple[np.ndarray]:
     """(grad_input,) of max_unpool2d: grad_output read back at the indices."""
     op = "max_unpool2d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)

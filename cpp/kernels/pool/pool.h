@@ -36,6 +36,11 @@ void avg_pool_ref(const T* x, T* y, int64_t planes, const PoolGeom& g, const Avg
 // argmax in x (found again, with the forward's rule).
 template <class T>
 void max_pool_backward_ref(const T* dy, const T* x, T* dx, int64_t planes, const PoolGeom& g);
+// dy and idx are (planes,P,Q), dx is (planes,H,W): dx = 0, then dx[idx] += dy (the forward's
+// saved indices; the caller checks 0 <= idx < H*W).
+template <class T>
+void max_pool_backward_indices_ref(const T* dy, const int64_t* idx, T* dx, int64_t planes,
+                                   int64_t HW, int64_t PQ);
 // dy is (planes,P,Q), dx is (planes,H,W): every tap of a window gets dy / divisor.
 template <class T>
 void avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, const PoolGeom& g,
@@ -117,10 +122,11 @@ PG_POOL_VARIANT_DECLS(avx2)
 PG_POOL_VARIANT_DECLS(avx512)
 #undef PG_POOL_VARIANT_DECLS
 
-// Shared by the reference and the SIMD variants' edge code: one output of one plane.
+// Shared by the reference and the SIMD variants' edge code: one output of one plane. Static, so
+// that each ISA's file keeps its own copy (the linker must not hand generic code an AVX one).
 template <class T>
-inline void avg_window(const PoolGeom& g, const AvgOpts& o, int64_t p, int64_t q, int64_t* h0,
-                       int64_t* h1, int64_t* w0, int64_t* w1, T* divisor) {
+static inline void avg_window(const PoolGeom& g, const AvgOpts& o, int64_t p, int64_t q,
+                              int64_t* h0, int64_t* h1, int64_t* w0, int64_t* w1, T* divisor) {
   int64_t hs = p * g.sh - g.ph, ws = q * g.sw - g.pw;
   int64_t he = hs + g.kh < g.H + g.ph ? hs + g.kh : g.H + g.ph;
   int64_t we = ws + g.kw < g.W + g.pw ? ws + g.kw : g.W + g.pw;

@@ -62,6 +62,16 @@ struct V256 {
     _mm256_store_ps(a, v);
     for (int i = 0; i < N; ++i) p[i * s] += a[i];
   }
+  static void interleave_store(float* p, F a, F b, int n) {
+    const F lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
+    if (n == N) {
+      _mm256_storeu_ps(p, _mm256_permute2f128_ps(lo, hi, 0x20));
+      return _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    }
+    _mm256_maskstore_ps(p, first(std::min(2 * n, 8)), _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_maskstore_ps(p + 8, first(2 * n - 8), _mm256_permute2f128_ps(lo, hi, 0x31));
+  }
+  static M eq(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static F set1(float v) { return _mm256_set1_ps(v); }
   static F add(F a, F b) { return _mm256_add_ps(a, b); }
   static F div(F a, F b) { return _mm256_div_ps(a, b); }

@@ -63,6 +63,17 @@ struct V512 {
     _mm512_store_ps(a, v);
     for (int i = 0; i < N; ++i) p[i * s] += a[i];
   }
+  static void interleave_store(float* p, F a, F b, int n) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    if (n == N) {
+      _mm512_storeu_ps(p, _mm512_permutex2var_ps(a, lo, b));
+      return _mm512_storeu_ps(p + 16, _mm512_permutex2var_ps(a, hi, b));
+    }
+    _mm512_mask_storeu_ps(p, first(std::min(2 * n, 16)), _mm512_permutex2var_ps(a, lo, b));
+    if (n > 8) _mm512_mask_storeu_ps(p + 16, first(2 * n - 16), _mm512_permutex2var_ps(a, hi, b));
+  }
+  static M eq(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   static F set1(float v) { return _mm512_set1_ps(v); }
   static F add(F a, F b) { return _mm512_add_ps(a, b); }
   static F div(F a, F b) { return _mm512_div_ps(a, b); }

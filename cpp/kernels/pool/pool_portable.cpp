@@ -18,8 +18,8 @@ struct VPortable {
   struct I {
     int32_t v[N];
   };
-  struct M {
-    bool v[N];
+  struct M {  // int32 lanes (not bool) so that selects vectorise like the float lanes
+    int32_t v[N];
   };
   static F loadu(const float* p) {
     F r;
@@ -47,6 +47,14 @@ struct VPortable {
     for (int i = 0; i < N; ++i) r.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
     return r;
   }
+  static void interleave_store(float* p, const F& a, const F& b, int n) {
+    for (int i = 0; i < n; ++i) p[2 * i] = a.v[i], p[2 * i + 1] = b.v[i];
+  }
+  static M eq(const F& a, const F& b) {
+    M m;
+    for (int i = 0; i < N; ++i) m.v[i] = a.v[i] == b.v[i];
+    return m;
+  }
   static F set1(float x) {
     F r;
     for (int i = 0; i < N; ++i) r.v[i] = x;
@@ -64,7 +72,7 @@ struct VPortable {
   }
   static M takes(const F& x, const F& best) {
     M m;
-    for (int i = 0; i < N; ++i) m.v[i] = x.v[i] > best.v[i] || x.v[i] != x.v[i];
+    for (int i = 0; i < N; ++i) m.v[i] = (x.v[i] > best.v[i]) | (x.v[i] != x.v[i]);
     return m;
   }
   static F blend(const M& m, const F& a, const F& b) {

@@ -82,6 +82,18 @@ void max_pool_backward_ref(const T* dy, const T* x, T* dx, int64_t planes, const
 }
 
 template <class T>
+void max_pool_backward_indices_ref(const T* dy, const int64_t* idx, T* dx, int64_t planes,
+                                   int64_t HW, int64_t PQ) {
+  // dy and idx are (planes,P,Q), dx is (planes,H,W)
+#pragma omp parallel for if (planes * HW > 32768)
+  for (int64_t c = 0; c < planes; ++c) {
+    T* dxc = dx + c * HW;
+    std::memset(dxc, 0, sizeof(T) * HW);
+    for (int64_t i = c * PQ; i < (c + 1) * PQ; ++i) dxc[idx[i]] += dy[i];
+  }
+}
+
+template <class T>
 void avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, const PoolGeom& g,
                            const AvgOpts& o) {
   // dy is (planes,P,Q), dx is (planes,H,W)
@@ -102,25 +114,43 @@ void avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, const PoolGeom& g
 }
 
 namespace {
-// Adaptive window [start, end) of output i of n over an input of length L.
-inline int64_t win_start(int64_t i, int64_t L, int64_t n) { return (i * L) / n; }
-inline int64_t win_end(int64_t i, int64_t L, int64_t n) { return ((i + 1) * L + n - 1) / n; }
+// Adaptive windows [floor(i*L/n), ceil((i+1)*L/n)) of the n outputs along a dim of length L,
+// tabled once per call (two divisions per output otherwise dominate the small windows).
+class Windows {
+ public:
+  Windows(int64_t L, int64_t n) : L_(L), n_(n) {
+    for (int64_t i = 0; i < n && i < kMax; ++i) start_[i] = first(i), end_[i] = last(i);
+  }
+  int64_t start(int64_t i) const { return i < kMax ? start_[i] : first(i); }
+  int64_t end(int64_t i) const { return i < kMax ? end_[i] : last(i); }
+
+ private:
+  static constexpr int64_t kMax = 256;
+  int64_t first(int64_t i) const { return (i * L_) / n_; }
+  int64_t last(int64_t i) const { return ((i + 1) * L_ + n_ - 1) / n_; }
+  int64_t L_, n_;
+  int64_t start_[kMax], end_[kMax];
+};
 }  // namespace
 
 template <class T>
 void adaptive_avg_pool_ref(const T* x, T* y, int64_t planes, int64_t H, int64_t W, int64_t P,
                            int64_t Q) {
   // x is (planes,H,W), y is (planes,P,Q)
+  const Windows rows(H, P), cols(W, Q);
 #pragma omp parallel for if (planes * H * W > 32768)
   for (int64_t c = 0; c < planes; ++c) {
     const T* xc = x + c * H * W;
     for (int64_t p = 0; p < P; ++p) {
-      const int64_t h0 = win_start(p, H, P), h1 = win_end(p, H, P);
+      const int64_t h0 = rows.start(p), h1 = rows.end(p);
       for (int64_t q = 0; q < Q; ++q) {
-        const int64_t w0 = win_start(q, W, Q), w1 = win_end(q, W, Q);
+        const int64_t w0 = cols.start(q), w1 = cols.end(q);
         T sum = 0;
-        for (int64_t h = h0; h < h1; ++h)
-          for (int64_t w = w0; w < w1; ++w) sum += xc[h * W + w];
+        for (int64_t h = h0; h < h1; ++h) {
+          T row = 0;  // row sums first: shorter dependency chains than one running sum
+          for (int64_t w = w0; w < w1; ++w) row += xc[h * W + w];
+          sum += row;
+        }
         y[(c * P + p) * Q + q] = sum / T((h1 - h0) * (w1 - w0));
       }
     }
@@ -131,14 +161,15 @@ template <class T>
 void adaptive_avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, int64_t H, int64_t W,
                                     int64_t P, int64_t Q) {
   // dy is (planes,P,Q), dx is (planes,H,W)
+  const Windows rows(H, P), cols(W, Q);
 #pragma omp parallel for if (planes * H * W > 32768)
   for (int64_t c = 0; c < planes; ++c) {
     T* dxc = dx + c * H * W;
     std::memset(dxc, 0, sizeof(T) * H * W);
     for (int64_t p = 0; p < P; ++p) {
-      const int64_t h0 = win_start(p, H, P), h1 = win_end(p, H, P);
+      const int64_t h0 = rows.start(p), h1 = rows.end(p);
       for (int64_t q = 0; q < Q; ++q) {
-        const int64_t w0 = win_start(q, W, Q), w1 = win_end(q, W, Q);
+        const int64_t w0 = cols.start(q), w1 = cols.end(q);
         const T v = dy[(c * P + p) * Q + q] / T((h1 - h0) * (w1 - w0));
         for (int64_t h = h0; h < h1; ++h)
           for (int64_t w = w0; w < w1; ++w) dxc[h * W + w] += v;
@@ -220,6 +251,8 @@ void max_unpool_backward_ref(const T* dy, const int64_t* idx, T* dx, int64_t pla
   template void max_pool_ref<T>(const T*, T*, int64_t*, int64_t, const PoolGeom&);            \
   template void avg_pool_ref<T>(const T*, T*, int64_t, const PoolGeom&, const AvgOpts&);      \
   template void max_pool_backward_ref<T>(const T*, const T*, T*, int64_t, const PoolGeom&);   \
+  template void max_pool_backward_indices_ref<T>(const T*, const int64_t*, T*, int64_t,       \
+                                                 int64_t, int64_t);                           \
   template void avg_pool_backward_ref<T>(const T*, T*, int64_t, const PoolGeom&,              \
                                          const AvgOpts&);                                     \
   template void adaptive_avg_pool_ref<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t,    \
