@@ -4,15 +4,18 @@ against torch.nn.functional.conv2d and torch autograd. flops = 2*N*K*C*R*S*P*Q/g
 from __future__ import annotations
 
 import numpy as np
-from harness import Case
 
 import pygraph as pg
+from harness import Case
 
 # (name, C, H=W, K, kernel, stride, padding)
-LENET = [("lenet c1 1->6 5x5 @32", 1, 32, 6, 5, 1, 0),
-         ("lenet c3 6->16 5x5 @14", 6, 14, 16, 5, 1, 0)]
-RESNET = [(f"resnet {c}@{h} 3x3", c, h, c, 3, 1, 1) for c, h in
-          [(64, 56), (128, 28), (256, 14), (512, 7)]]
+LENET = [
+    ("lenet c1 1->6 5x5 @32", 1, 32, 6, 5, 1, 0),
+    ("lenet c3 6->16 5x5 @14", 6, 14, 16, 5, 1, 0),
+]
+RESNET = [
+    (f"resnet {c}@{h} 3x3", c, h, c, 3, 1, 1) for c, h in [(64, 56), (128, 28), (256, 14), (512, 7)]
+]
 
 
 def _case_pair(name, N, C, H, K, R, stride, padding):
@@ -37,8 +40,10 @@ def _case_pair(name, N, C, H, K, R, stride, padding):
     except ImportError:
         pass
     tag = f"{name} b{N}"
-    return [Case(f"fwd {tag}", fwd, flops=flops, group="conv2d fwd"),
-            Case(f"bwd {tag}", bwd, flops=2 * flops, group="conv2d bwd")]
+    return [
+        Case(f"fwd {tag}", fwd, flops=flops, group="conv2d fwd"),
+        Case(f"bwd {tag}", bwd, flops=2 * flops, group="conv2d bwd"),
+    ]
 
 
 def cases(quick: bool) -> list[Case]:

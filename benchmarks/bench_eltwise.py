@@ -6,11 +6,11 @@ numpy (scipy.special.erf for numpy's gelu). nbytes = bytes read + written.
 from __future__ import annotations
 
 import numpy as np
-from harness import Case
 
 import pygraph as pg
+from harness import Case
 
-O = pg.ops
+ops = pg.ops
 
 
 def _np_sigmoid(x):
@@ -30,29 +30,29 @@ def _activation_cases(x, g, torch):
     specs = {
         # name: (pygraph fwd, pygraph bwd, numpy fwd, numpy bwd, torch fwd, torch bwd)
         "relu": (
-            lambda: O.relu(x), lambda: O.relu_backward(g, x),
+            lambda: ops.relu(x), lambda: ops.relu_backward(g, x),
             lambda: np.maximum(x, 0), lambda: g * (x > 0),
             lambda: F.relu(tx), lambda: aten.threshold_backward(tg, tx, 0),
         ),
         "gelu": (
-            lambda: O.gelu(x), lambda: O.gelu_backward(g, x),
+            lambda: ops.gelu(x), lambda: ops.gelu_backward(g, x),
             lambda: 0.5 * x * (1 + sp.erf(x * np.float32(0.70710678))),
             lambda: g * (0.5 * (1 + sp.erf(x * np.float32(0.70710678)))
                          + x * np.exp(-0.5 * x * x) * np.float32(0.39894228)),
             lambda: F.gelu(tx), lambda: aten.gelu_backward(tg, tx),
         ),
         "sigmoid": (
-            lambda: O.sigmoid(x), lambda: O.sigmoid_backward(g, x),
+            lambda: ops.sigmoid(x), lambda: ops.sigmoid_backward(g, x),
             lambda: _np_sigmoid(x), lambda: g * s * (1 - s),
             lambda: torch.sigmoid(tx), lambda: aten.sigmoid_backward(tg, torch.sigmoid(tx)),
         ),
         "tanh": (
-            lambda: O.tanh(x), lambda: O.tanh_backward(g, x),
+            lambda: ops.tanh(x), lambda: ops.tanh_backward(g, x),
             lambda: np.tanh(x), lambda: g * (1 - np.tanh(x) ** 2),
             lambda: torch.tanh(tx), lambda: aten.tanh_backward(tg, torch.tanh(tx)),
         ),
         "silu": (
-            lambda: O.silu(x), lambda: O.silu_backward(g, x),
+            lambda: ops.silu(x), lambda: ops.silu_backward(g, x),
             lambda: x * _np_sigmoid(x), lambda: g * s * (1 + x * (1 - s)),
             lambda: F.silu(tx), lambda: aten.silu_backward(tg, tx),
         ),
@@ -82,9 +82,9 @@ def cases(quick: bool) -> list[Case]:
     b = rng.standard_normal((64, 1, 1)).astype(np.float32)
     ga = rng.standard_normal(a.shape).astype(np.float32)
     n = a.size
-    impls = {"pygraph": lambda: O.add(a, b), "numpy": lambda: a + b}
+    impls = {"pygraph": lambda: ops.add(a, b), "numpy": lambda: a + b}
     bimpls = {
-        "pygraph": lambda: O.add_backward(ga, a, b),
+        "pygraph": lambda: ops.add_backward(ga, a, b),
         "numpy": lambda: (ga.copy(), ga.sum(axis=(0, 2, 3)).reshape(64, 1, 1)),
     }
     if torch:

@@ -7,9 +7,9 @@ comparable to DRAM/L2 bandwidth.
 from __future__ import annotations
 
 import numpy as np
-from harness import Case
 
 import pygraph as pg
+from harness import Case
 
 ops = pg.ops
 
@@ -72,9 +72,7 @@ def batch_norm_case(shape, rng) -> Case:
     if torch:
         tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
         trm, trv = torch.zeros(C), torch.ones(C)
-        impls["torch"] = lambda: torch.nn.functional.batch_norm(
-            tx, trm, trv, tw, tb, training=True
-        )
+        impls["torch"] = lambda: torch.nn.functional.batch_norm(tx, trm, trv, tw, tb, training=True)
     return Case(f"batch_norm {shape} train fwd", impls, nbytes=2 * x.nbytes)
 
 

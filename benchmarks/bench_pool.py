@@ -41,11 +41,13 @@ def _window_cases(shape, kind, k, s, p, torch) -> list[Case]:
             _, ti = F.max_pool2d(tx, k, s, p, return_indices=True)
             f_impls["torch"] = lambda: F.max_pool2d(tx, k, s, p)
             b_impls["torch"] = lambda: aten.max_pool2d_with_indices_backward(
-                tdy, tx, [k, k], [s, s], [p, p], [1, 1], False, ti)
+                tdy, tx, [k, k], [s, s], [p, p], [1, 1], False, ti
+            )
         else:
             f_impls["torch"] = lambda: F.avg_pool2d(tx, k, s, p)
             b_impls["torch"] = lambda: aten.avg_pool2d_backward(
-                tdy, tx, [k, k], [s, s], [p, p], False, True, None)
+                tdy, tx, [k, k], [s, s], [p, p], False, True, None
+            )
     cases = [
         Case(name, f_impls, nbytes=x.nbytes + y.nbytes, group="forward"),
         Case(name + " bwd", b_impls, nbytes=2 * x.nbytes + dy.nbytes, group="backward"),
@@ -53,8 +55,9 @@ def _window_cases(shape, kind, k, s, p, torch) -> list[Case]:
     if kind == "max":  # like torch: scatter to the forward's saved indices
         _, idx = P.max_pool2d(x, k, s, p, return_indices=True)
         i_impls = dict(b_impls, pygraph=lambda: bwd(dy, x, k, s, p, indices=idx))
-        cases.append(Case(name + " bwd(indices)", i_impls, nbytes=x.nbytes + dy.nbytes * 3,
-                          group="backward"))
+        cases.append(
+            Case(name + " bwd(indices)", i_impls, nbytes=x.nbytes + dy.nbytes * 3, group="backward")
+        )
     return cases
 
 
@@ -67,8 +70,10 @@ def _global_cases(shape, torch) -> list[Case]:
         tx = torch.from_numpy(x)
         avg["torch"] = lambda: torch.nn.functional.adaptive_avg_pool2d(tx, 1)
         mx["torch"] = lambda: torch.amax(tx, dim=(2, 3), keepdim=True)
-    return [Case(f"global_avg_pool2d {shape}", avg, nbytes=out),
-            Case(f"global_max_pool2d {shape}", mx, nbytes=out)]
+    return [
+        Case(f"global_avg_pool2d {shape}", avg, nbytes=out),
+        Case(f"global_max_pool2d {shape}", mx, nbytes=out),
+    ]
 
 
 def _adaptive_cases(shape, out, torch) -> list[Case]:
@@ -83,14 +88,19 @@ def _adaptive_cases(shape, out, torch) -> list[Case]:
         f["torch"] = lambda: torch.nn.functional.adaptive_avg_pool2d(tx, out)
         b["torch"] = lambda: torch.ops.aten._adaptive_avg_pool2d_backward(tdy, tx)
     name = f"adaptive_avg_pool2d {shape}->{out}"
-    return [Case(name, f, nbytes=x.nbytes + y.nbytes, group="forward"),
-            Case(name + " bwd", b, nbytes=2 * x.nbytes + dy.nbytes, group="backward")]
+    return [
+        Case(name, f, nbytes=x.nbytes + y.nbytes, group="forward"),
+        Case(name + " bwd", b, nbytes=2 * x.nbytes + dy.nbytes, group="backward"),
+    ]
 
 
 def cases(quick: bool) -> list[Case]:
     torch = _torch()
-    shapes = [(8, 64, 56, 56), (64, 6, 28, 28)] if quick else [
-        (1, 64, 112, 112), (8, 64, 56, 56), (64, 6, 28, 28)]
+    shapes = (
+        [(8, 64, 56, 56), (64, 6, 28, 28)]
+        if quick
+        else [(1, 64, 112, 112), (8, 64, 56, 56), (64, 6, 28, 28)]
+    )
     out: list[Case] = []
     for kind in ("max", "avg"):
         for shape in shapes:

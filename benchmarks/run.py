@@ -51,8 +51,9 @@ def main() -> None:
         worker(a.worker, only, a.quick)
         return
     for n in a.threads:
-        env = dict(os.environ, OMP_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n),
-                   MKL_NUM_THREADS=str(n))
+        env = dict(
+            os.environ, OMP_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n), MKL_NUM_THREADS=str(n)
+        )
         cmd = [sys.executable, __file__, "--worker", str(n), "--only", ",".join(only)]
         subprocess.run(cmd + (["--quick"] if a.quick else []), env=env, check=True)
 

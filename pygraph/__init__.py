@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 try:
-    from . import _core
+    from . import _core  # noqa: F401  (fail early, with a hint, when unbuilt)
 except ImportError as exc:  # pragma: no cover - only without a built extension
     raise ImportError(
         "pygraph's C++ extension (pygraph._core) is not built. Run `make build` in the "

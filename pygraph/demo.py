@@ -26,15 +26,19 @@ def _run(title: str, fn, oracle: np.ndarray) -> np.ndarray:
         out = fn()
         seconds = time.perf_counter() - t
     err = float(np.max(np.abs(out - oracle)))
-    print(f"  {title:<34} {str(out.shape):<17} {seconds * 1e3:8.2f} ms  {err:9.1e}  "
-          f"{', '.join(trace.variants)}")
+    print(
+        f"  {title:<34} {str(out.shape):<17} {seconds * 1e3:8.2f} ms  {err:9.1e}  "
+        f"{', '.join(trace.variants)}"
+    )
     return out
 
 
 def run() -> None:
     rng = np.random.default_rng(0)
-    print(f"pygraph {pg.__version__}: this CPU supports {pg.hardware_isa()}; kernels run at "
-          f"{pg.active_isa()} on {pg.num_threads()} threads\n")
+    print(
+        f"pygraph {pg.__version__}: this CPU supports {pg.hardware_isa()}; kernels run at "
+        f"{pg.active_isa()} on {pg.num_threads()} threads\n"
+    )
 
     print("A 4x4 image, a 2x2 max pool and a 3x3 edge filter (by hand: see notebooks/01):")
     img = np.array([[1, 3, 2, 1], [4, 2, 0, 1], [5, 1, 2, 6], [0, 2, 3, 4]], np.float32)
@@ -42,15 +46,20 @@ def run() -> None:
     edge = np.array([[1, 0, -1]] * 3, np.float32)
     print("  conv2d     ->", pg.ops.conv2d(img[None, None], edge[None, None])[0, 0].tolist())
 
-    print(f"\n  {'op':<34} {'output':<17} {'time':>11}  {'max|diff|':>9}  kernels that ran"
-          "  (diff against numpy)")
+    print(
+        f"\n  {'op':<34} {'output':<17} {'time':>11}  {'max|diff|':>9}  kernels that ran"
+        "  (diff against numpy)"
+    )
     a = rng.standard_normal((512, 512), dtype=np.float32)
     b = rng.standard_normal((512, 512), dtype=np.float32)
     _run("matmul (512,512) @ (512,512)", lambda: pg.ops.matmul(a, b), a @ b)
     x = rng.standard_normal((8, 16, 32, 32), dtype=np.float32)
     w = rng.standard_normal((32, 16, 3, 3), dtype=np.float32) * 0.1
-    y = _run("conv2d 16->32 3x3 pad 1, batch 8", lambda: pg.ops.conv2d(x, w, padding=1),
-             _conv2d_numpy(x, w, 1))
+    y = _run(
+        "conv2d 16->32 3x3 pad 1, batch 8",
+        lambda: pg.ops.conv2d(x, w, padding=1),
+        _conv2d_numpy(x, w, 1),
+    )
     r = _run("relu", lambda: pg.ops.relu(y), np.maximum(y, 0))
     pooled = sliding_window_view(r, (2, 2), axis=(2, 3))[:, :, ::2, ::2].max(axis=(-1, -2))
     _run("max_pool2d 2x2", lambda: pg.ops.max_pool2d(r, 2), pooled)

@@ -31,13 +31,15 @@ def np_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     Cg, Kg = C // groups, K // groups
     y = np.zeros((N, K, *out))
     for tap in np.ndindex(*ks):
-        sl = tuple(slice(t * d, t * d + (o - 1) * s + 1, s)
-                   for t, d, o, s in zip(tap, dilation, out, stride))
+        sl = tuple(
+            slice(t * d, t * d + (o - 1) * s + 1, s)
+            for t, d, o, s in zip(tap, dilation, out, stride)
+        )
         patch = xp[(slice(None), slice(None)) + sl]
         for g in range(groups):
             wt = w[(slice(g * Kg, (g + 1) * Kg), slice(None)) + tap].astype(np.float64)
-            xg = patch[:, g * Cg:(g + 1) * Cg]
-            y[:, g * Kg:(g + 1) * Kg] += np.einsum("nc...,kc->nk...", xg, wt)
+            xg = patch[:, g * Cg : (g + 1) * Cg]
+            y[:, g * Kg : (g + 1) * Kg] += np.einsum("nc...,kc->nk...", xg, wt)
     if b is not None:
         y += b.reshape(1, K, *[1] * nd)
     return y
@@ -53,8 +55,9 @@ def test_hand_checked_2x2_kernel_on_3x3_image():
     w = np.array([[1, 2], [3, 4]], np.float32).reshape(1, 1, 2, 2)
     # top-left: 1*1 + 2*2 + 4*3 + 5*4 = 37, and so on
     np.testing.assert_array_equal(ops.conv2d(x, w)[0, 0], [[37, 47], [67, 77]])
-    np.testing.assert_array_equal(ops.conv2d(x, w, bias=np.array([-7.0]))[0, 0],
-                                  [[30, 40], [60, 70]])
+    np.testing.assert_array_equal(
+        ops.conv2d(x, w, bias=np.array([-7.0]))[0, 0], [[30, 40], [60, 70]]
+    )
 
 
 def test_hand_checked_padding_and_stride():
@@ -62,8 +65,9 @@ def test_hand_checked_padding_and_stride():
     ones = np.ones((1, 1, 2, 2), np.float32)
     padded = [[1, 3, 5, 3], [5, 12, 16, 9], [11, 24, 28, 15], [7, 15, 17, 9]]
     np.testing.assert_array_equal(ops.conv2d(x, ones, padding=1)[0, 0], padded)
-    np.testing.assert_array_equal(ops.conv2d(x, ones, padding=1, stride=2)[0, 0],
-                                  [[1, 5], [11, 28]])
+    np.testing.assert_array_equal(
+        ops.conv2d(x, ones, padding=1, stride=2)[0, 0], [[1, 5], [11, 28]]
+    )
     # dilation 2 on a 3x3 kernel footprint: the four corners 1 + 3 + 7 + 9
     np.testing.assert_array_equal(ops.conv2d(x, ones, dilation=2)[0, 0], [[20]])
 
@@ -95,16 +99,16 @@ def test_conv_output_size_formula():
 FWD_CASES = [  # (x shape, w shape, stride, padding, dilation, groups)
     ((2, 3, 9, 9), (4, 3, 3, 3), 1, 1, 1, 1),
     ((1, 4, 8, 17), (6, 2, 3, 2), (2, 1), (0, 1), (1, 2), 2),
-    ((2, 5, 7, 7), (5, 1, 3, 3), 1, 1, 1, 5),         # depthwise
-    ((1, 3, 16, 33), (6, 1, 3, 3), 2, 1, 1, 3),       # depthwise, multiplier 2, stride 2
-    ((1, 2, 9, 15), (2, 1, 5, 3), 1, "same", 2, 2),   # depthwise, asymmetric 'same'
+    ((2, 5, 7, 7), (5, 1, 3, 3), 1, 1, 1, 5),  # depthwise
+    ((1, 3, 16, 33), (6, 1, 3, 3), 2, 1, 1, 3),  # depthwise, multiplier 2, stride 2
+    ((1, 2, 9, 15), (2, 1, 5, 3), 1, "same", 2, 2),  # depthwise, asymmetric 'same'
     ((1, 1, 1, 1000), (2, 1, 1, 7), 1, (0, 3), 1, 1),
-    ((3, 8, 7, 7), (16, 8, 1, 1), 1, 0, 1, 1),        # pointwise: no im2col
-    ((1, 6, 5, 5), (4, 3, 1, 1), 2, 0, 1, 2),         # 1x1 with stride: im2col
-    ((5, 2, 15, 20), (3, 2, 3, 3), 1, 1, 1, 1),       # images 4 + 1 per GEMM
-    ((5, 4, 15, 20), (6, 2, 1, 1), 1, 0, 1, 2),       # pointwise, images 4 + 1 per GEMM
-    ((1, 8, 40, 50), (4, 8, 3, 3), 1, 1, 1, 1),       # large image: bands of output rows
-    ((1, 32, 61, 61), (8, 16, 3, 3), 2, 1, 1, 2),     # bands with stride and groups
+    ((3, 8, 7, 7), (16, 8, 1, 1), 1, 0, 1, 1),  # pointwise: no im2col
+    ((1, 6, 5, 5), (4, 3, 1, 1), 2, 0, 1, 2),  # 1x1 with stride: im2col
+    ((5, 2, 15, 20), (3, 2, 3, 3), 1, 1, 1, 1),  # images 4 + 1 per GEMM
+    ((5, 4, 15, 20), (6, 2, 1, 1), 1, 0, 1, 2),  # pointwise, images 4 + 1 per GEMM
+    ((1, 8, 40, 50), (4, 8, 3, 3), 1, 1, 1, 1),  # large image: bands of output rows
+    ((1, 32, 61, 61), (8, 16, 3, 3), 2, 1, 1, 2),  # bands with stride and groups
 ]
 
 
@@ -128,10 +132,13 @@ def test_depthwise_rows_around_simd_width(isa, rng, width, stride):
     np.testing.assert_allclose(y, np_conv(x, w, None, stride, 1, 1, 3), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("nd,xs,ws,padding", [
-    (3, (1, 2, 3, 20, 9), (4, 1, 2, 17, 3), (1, 8, 1)),  # 34 kernel rows: summed in two passes
-    (1, (2, 3, 40), (3, 1, 5), 2),
-])
+@pytest.mark.parametrize(
+    "nd,xs,ws,padding",
+    [
+        (3, (1, 2, 3, 20, 9), (4, 1, 2, 17, 3), (1, 8, 1)),  # 34 kernel rows: summed in two passes
+        (1, (2, 3, 40), (3, 1, 5), 2),
+    ],
+)
 def test_depthwise_large_kernels_and_ranks(isa, rng, nd, xs, ws, padding):
     x = rng.standard_normal(xs).astype(np.float32)
     w = rng.standard_normal(ws).astype(np.float32)
@@ -140,20 +147,27 @@ def test_depthwise_large_kernels_and_ranks(isa, rng, nd, xs, ws, padding):
     np.testing.assert_allclose(y, np_conv(x, w, b, 1, padding, 1, xs[1]), rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("xs,ks,padding", [
-    ((2, 16, 32, 33), 16, 1),        # 2 * 16 * 17 = 544 tiles: Winograd F(2x2, 3x3)
-    ((1, 17, 47, 49), 20, 0),        # odd output sizes (45x47): partial last tiles
-    ((1, 16, 44, 46), 24, 2),
-    ((1, 16, 45, 47), 16, "same"),
-])
+@pytest.mark.parametrize(
+    "xs,ks,padding",
+    [
+        ((2, 16, 32, 33), 16, 1),  # 2 * 16 * 17 = 544 tiles: Winograd F(2x2, 3x3)
+        ((1, 17, 47, 49), 20, 0),  # odd output sizes (45x47): partial last tiles
+        ((1, 16, 44, 46), 24, 2),
+        ((1, 16, 45, 47), 16, "same"),
+    ],
+)
 def test_winograd_3x3_matches_numpy_oracle(isa, rng, xs, ks, padding):
     x = rng.standard_normal(xs).astype(np.float32)
     w = rng.standard_normal((ks, xs[1], 3, 3)).astype(np.float32)
     b = rng.standard_normal(ks).astype(np.float32)
     want = np_conv(x, w, b, 1, padding)
     # transforms add a few roundings: tolerance scaled by the reduction length 9*C
-    np.testing.assert_allclose(ops.conv2d(x, w, b, 1, padding), want, rtol=1e-4,
-                               atol=2e-6 * 9 * xs[1] * np.abs(want).max() / 10)
+    np.testing.assert_allclose(
+        ops.conv2d(x, w, b, 1, padding),
+        want,
+        rtol=1e-4,
+        atol=2e-6 * 9 * xs[1] * np.abs(want).max() / 10,
+    )
     y = pg._core.conv2d(x, w, b, (1, 1), (1, 1), "", (1, 1), 1, relu=True)
     np.testing.assert_allclose(y, np.maximum(np_conv(x, w, b, 1, 1), 0), rtol=1e-4, atol=1e-3)
     if isa != "ref":
@@ -172,15 +186,17 @@ def test_fused_relu_epilogue(isa, rng):
 
 
 @pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", FWD_CASES)
-def test_backward_every_isa_matches_float64_reference(isa, rng, xs, ws, stride, padding,
-                                                      dilation, groups):
+def test_backward_every_isa_matches_float64_reference(
+    isa, rng, xs, ws, stride, padding, dilation, groups
+):
     x = rng.standard_normal(xs)
     w = rng.standard_normal(ws)
     b = rng.standard_normal(ws[0])
     dy = rng.standard_normal(np_conv(x, w, b, stride, padding, dilation, groups).shape)
     want = ops.conv2d_backward(dy, x, w, b, stride, padding, dilation, groups)  # float64: ref
-    got = ops.conv2d_backward(*(a.astype(np.float32) for a in (dy, x, w, b)), stride, padding,
-                              dilation, groups)
+    got = ops.conv2d_backward(
+        *(a.astype(np.float32) for a in (dy, x, w, b)), stride, padding, dilation, groups
+    )
     for g, e in zip(got, want):
         assert g.dtype == np.float32
         np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-4 * np.abs(e).max())
@@ -204,8 +220,12 @@ def test_thread_count_does_not_change_results(rng):
         results = []
         for t in (1, 2, 3):
             pg.set_num_threads(t)
-            results.append([ops.conv2d(x, w, padding=1, groups=2),
-                             *ops.conv2d_backward(dy, x, w, None, 1, 1, 1, 2)[:2]])
+            results.append(
+                [
+                    ops.conv2d(x, w, padding=1, groups=2),
+                    *ops.conv2d_backward(dy, x, w, None, 1, 1, 1, 2)[:2],
+                ]
+            )
     finally:
         pg.set_num_threads(before)
     for other in results[1:]:
@@ -227,12 +247,15 @@ def numeric_grad(f, a, eps=1e-6):
     return g
 
 
-@pytest.mark.parametrize("nd,xs,ws,stride,padding,dilation,groups", [
-    (1, (2, 4, 9), (4, 2, 3), 2, 1, 2, 2),
-    (2, (1, 2, 5, 6), (3, 2, 3, 2), (2, 1), (1, 0), 1, 1),
-    (2, (1, 3, 5, 5), (3, 1, 2, 2), 1, "same", 1, 3),
-    (3, (1, 2, 4, 3, 4), (2, 1, 2, 2, 3), 1, (1, 0, 1), (1, 2, 1), 2),
-])
+@pytest.mark.parametrize(
+    "nd,xs,ws,stride,padding,dilation,groups",
+    [
+        (1, (2, 4, 9), (4, 2, 3), 2, 1, 2, 2),
+        (2, (1, 2, 5, 6), (3, 2, 3, 2), (2, 1), (1, 0), 1, 1),
+        (2, (1, 3, 5, 5), (3, 1, 2, 2), 1, "same", 1, 3),
+        (3, (1, 2, 4, 3, 4), (2, 1, 2, 2, 3), 1, (1, 0, 1), (1, 2, 1), 2),
+    ],
+)
 def test_backward_matches_finite_differences(rng, nd, xs, ws, stride, padding, dilation, groups):
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
     y = CONV[nd](x, w, b, stride, padding, dilation, groups)
@@ -315,7 +338,8 @@ def test_conv_transpose2d_matches_torch(seed):
     padding = tuple(int(rng.integers(0, 1 + d * (k - 1) // 2 + 1)) for d, k in zip(dil, ks))
     outpad = tuple(int(rng.integers(0, max(s, d))) for s, d in zip(stride, dil))
     x = rng.standard_normal((int(rng.integers(1, 3)), cin, *rng.integers(3, 8, 2))).astype(
-        np.float32)
+        np.float32
+    )
     w = rng.standard_normal((cin, cout // groups, *ks)).astype(np.float32)
     b = rng.standard_normal(cout).astype(np.float32) if seed % 2 else None
     kw = dict(stride=stride, padding=padding, output_padding=outpad, groups=groups, dilation=dil)
@@ -339,9 +363,13 @@ def test_conv_transpose1d_3d_match_torch(nd, seed):
     rng = np.random.default_rng(700 + seed)
     groups = 1 + seed % 2
     stride = tuple(int(v) for v in rng.integers(1, 3, nd))
-    kw = dict(stride=stride, padding=tuple(int(v) for v in rng.integers(0, 2, nd)),
-              output_padding=tuple(int(rng.integers(0, s)) for s in stride), groups=groups,
-              dilation=tuple(int(v) for v in rng.integers(1, 3, nd)))
+    kw = dict(
+        stride=stride,
+        padding=tuple(int(v) for v in rng.integers(0, 2, nd)),
+        output_padding=tuple(int(rng.integers(0, s)) for s in stride),
+        groups=groups,
+        dilation=tuple(int(v) for v in rng.integers(1, 3, nd)),
+    )
     x = rng.standard_normal((2, 2 * groups, *rng.integers(2, 6, nd))).astype(np.float32)
     w = rng.standard_normal((2 * groups, 3, *rng.integers(1, 4, nd))).astype(np.float32)
     b = rng.standard_normal(3 * groups).astype(np.float32)
@@ -357,14 +385,18 @@ def test_conv_transpose1d_3d_match_torch(nd, seed):
 
 
 # ---- convolution as a matrix product --------------------------------------------------------
-@pytest.mark.parametrize("hw,kernel,stride,padding,dilation", [
-    ((4, 4), (3, 3), 1, 0, 1),
-    ((5, 6), (2, 3), (2, 1), (1, 0), 1),
-    ((7, 7), (3, 3), 2, 1, 2),
-    ((6, 5), (1, 1), 3, 0, 1),
-])
-def test_conv_matrix_is_conv2d_and_its_transpose_is_conv_transpose2d(rng, hw, kernel, stride,
-                                                                     padding, dilation):
+@pytest.mark.parametrize(
+    "hw,kernel,stride,padding,dilation",
+    [
+        ((4, 4), (3, 3), 1, 0, 1),
+        ((5, 6), (2, 3), (2, 1), (1, 0), 1),
+        ((7, 7), (3, 3), 2, 1, 2),
+        ((6, 5), (1, 1), 3, 0, 1),
+    ],
+)
+def test_conv_matrix_is_conv2d_and_its_transpose_is_conv_transpose2d(
+    rng, hw, kernel, stride, padding, dilation
+):
     k = rng.standard_normal(kernel)
     x = rng.standard_normal(hw)
     M = ops.conv_matrix(k, hw, stride, padding, dilation)
@@ -377,12 +409,14 @@ def test_conv_matrix_is_conv2d_and_its_transpose_is_conv_transpose2d(rng, hw, ke
     s, p, d = (np.broadcast_to(v, 2) for v in (stride, padding, dilation))
     outpad = tuple(int((hw[i] + 2 * p[i] - d[i] * (kernel[i] - 1) - 1) % s[i]) for i in range(2))
     g = rng.standard_normal((P, Q))
-    t = ops.conv_transpose2d(g[None, None], k[None, None], None, stride, padding, outpad, 1,
-                             dilation)[0, 0]
+    t = ops.conv_transpose2d(
+        g[None, None], k[None, None], None, stride, padding, outpad, 1, dilation
+    )[0, 0]
     np.testing.assert_allclose((M.T @ g.ravel()).reshape(hw), t, rtol=1e-12, atol=1e-12)
     # and that is why the input gradient of a convolution is a transposed convolution
-    gx = ops.conv2d_backward(g[None, None], x[None, None], k[None, None], None, stride, padding,
-                             dilation)[0][0, 0]
+    gx = ops.conv2d_backward(
+        g[None, None], x[None, None], k[None, None], None, stride, padding, dilation
+    )[0][0, 0]
     np.testing.assert_allclose(gx, t, rtol=1e-12, atol=1e-12)
 
 
@@ -398,52 +432,97 @@ W4 = np.zeros((2, 4, 3, 3), np.float32)
 Z = np.zeros
 
 BAD = [
-    (lambda: ops.conv2d(X4, W3), ValueError,
-     r"conv2d: weight has 3 input channels per group but input has 4 channels "
-     r"\(input \(1, 4, 8, 8\), weight \(2, 3, 3, 3\), groups=1\)"),
-    (lambda: ops.conv2d(X4, Z((3, 2, 3, 3)), groups=2), ValueError,
-     r"conv2d: weight's output channels \(3\) must be divisible by groups \(2\)"),
-    (lambda: ops.conv2d(X4, Z((3, 1, 3, 3)), groups=3), ValueError,
-     r"conv2d: input channels \(4\) must be divisible by groups \(3\)"),
-    (lambda: ops.conv2d(X4, Z((2, 4, 9, 3))), ValueError,
-     r"conv2d: kernel size 9 .* padded input has only 8 along spatial dim 0"),
+    (
+        lambda: ops.conv2d(X4, W3),
+        ValueError,
+        r"conv2d: weight has 3 input channels per group but input has 4 channels "
+        r"\(input \(1, 4, 8, 8\), weight \(2, 3, 3, 3\), groups=1\)",
+    ),
+    (
+        lambda: ops.conv2d(X4, Z((3, 2, 3, 3)), groups=2),
+        ValueError,
+        r"conv2d: weight's output channels \(3\) must be divisible by groups \(2\)",
+    ),
+    (
+        lambda: ops.conv2d(X4, Z((3, 1, 3, 3)), groups=3),
+        ValueError,
+        r"conv2d: input channels \(4\) must be divisible by groups \(3\)",
+    ),
+    (
+        lambda: ops.conv2d(X4, Z((2, 4, 9, 3))),
+        ValueError,
+        r"conv2d: kernel size 9 .* padded input has only 8 along spatial dim 0",
+    ),
     (lambda: ops.conv2d(X4, W4, dilation=5), ValueError, r"conv2d: kernel size 3 with dilation 5"),
     (lambda: ops.conv2d(X4, W4, stride=0), ValueError, r"conv2d: stride must be positive"),
     (lambda: ops.conv2d(X4, W4, stride=(1, -1)), ValueError, r"conv2d: stride must be positive"),
     (lambda: ops.conv2d(X4, W4, dilation=0), ValueError, r"conv2d: dilation must be positive"),
     (lambda: ops.conv2d(X4, W4, padding=-1), ValueError, r"conv2d: padding must be >= 0"),
     (lambda: ops.conv2d(X4, W4, groups=0), ValueError, r"conv2d: groups must be positive"),
-    (lambda: ops.conv2d(X4, W4, stride=2, padding="same"), ValueError,
-     r"conv2d: padding='same' needs stride 1"),
-    (lambda: ops.conv2d(X4, W4, padding="full"), ValueError,
-     r"conv2d: padding must be an int, a tuple of ints, 'same' or 'valid'"),
-    (lambda: ops.conv2d(X4[0], W4), ValueError,
-     r"conv2d: input must be 4-D \(N, C, H, W\), got shape \(4, 8, 8\)"),
+    (
+        lambda: ops.conv2d(X4, W4, stride=2, padding="same"),
+        ValueError,
+        r"conv2d: padding='same' needs stride 1",
+    ),
+    (
+        lambda: ops.conv2d(X4, W4, padding="full"),
+        ValueError,
+        r"conv2d: padding must be an int, a tuple of ints, 'same' or 'valid'",
+    ),
+    (
+        lambda: ops.conv2d(X4[0], W4),
+        ValueError,
+        r"conv2d: input must be 4-D \(N, C, H, W\), got shape \(4, 8, 8\)",
+    ),
     (lambda: ops.conv2d(X4, W4[0]), ValueError, r"conv2d: weight must be 4-D"),
     (lambda: ops.conv1d(X4, W4), ValueError, r"conv1d: input must be 3-D \(N, C, L\)"),
     (lambda: ops.conv3d(X4, W4), ValueError, r"conv3d: input must be 5-D"),
-    (lambda: ops.conv2d(X4, W4, bias=Z(3)), ValueError,
-     r"conv2d: bias must have shape \(2,\), got \(3,\)"),
+    (
+        lambda: ops.conv2d(X4, W4, bias=Z(3)),
+        ValueError,
+        r"conv2d: bias must have shape \(2,\), got \(3,\)",
+    ),
     (lambda: ops.conv2d(X4.astype(complex), W4), TypeError, r"conv2d: input must be a real"),
-    (lambda: pg._core.conv2d(X4, W4.astype(np.float64), None, (1, 1), (0, 0), "", (1, 1), 1),
-     TypeError, r"conv2d: weight is float64 but input is float32"),
-    (lambda: pg._core.conv2d(X4.astype(np.int64), W4, None, (1, 1), (0, 0), "", (1, 1), 1),
-     TypeError, r"conv2d: input must be float32 or float64"),
+    (
+        lambda: pg._core.conv2d(X4, W4.astype(np.float64), None, (1, 1), (0, 0), "", (1, 1), 1),
+        TypeError,
+        r"conv2d: weight is float64 but input is float32",
+    ),
+    (
+        lambda: pg._core.conv2d(X4.astype(np.int64), W4, None, (1, 1), (0, 0), "", (1, 1), 1),
+        TypeError,
+        r"conv2d: input must be float32 or float64",
+    ),
     (lambda: ops.conv2d(Z((0, 4, 8, 8)), W4), ValueError, r"conv2d: input is empty"),
     (lambda: ops.conv2d(X4, Z((0, 4, 3, 3))), ValueError, r"conv2d: weight is empty"),
     (lambda: ops.conv2d(X4, W4, stride=(1, 1, 1)), TypeError, r"conv2d: stride must be an int"),
     (lambda: ops.conv2d(X4, W4, groups=1.5), TypeError, r"conv2d: groups must be an int"),
-    (lambda: ops.conv2d_backward(Z((1, 2, 5, 5)), X4, W4), ValueError,
-     r"conv2d_backward: grad_output has shape \(1, 2, 5, 5\) but the forward output has shape "
-     r"\(1, 2, 6, 6\)"),
-    (lambda: ops.conv_transpose2d(X4, Z((4, 2, 3, 3)), stride=2, output_padding=2), ValueError,
-     r"conv_transpose2d: output_padding must be smaller than stride or dilation"),
-    (lambda: ops.conv_transpose2d(X4, Z((3, 2, 3, 3))), ValueError,
-     r"conv_transpose2d: weight has 3 input channels \(its dim 0\) but input has 4"),
-    (lambda: ops.conv_transpose2d(Z((1, 1, 1, 1)), Z((1, 1, 1, 1)), padding=1), ValueError,
-     r"conv_transpose2d: output size along spatial dim 0 would be -1"),
-    (lambda: ops.conv_transpose2d(X4, Z((4, 2, 3, 3)), bias=Z(4)), ValueError,
-     r"conv_transpose2d: bias must have shape \(2,\)"),
+    (
+        lambda: ops.conv2d_backward(Z((1, 2, 5, 5)), X4, W4),
+        ValueError,
+        r"conv2d_backward: grad_output has shape \(1, 2, 5, 5\) but the forward output has shape "
+        r"\(1, 2, 6, 6\)",
+    ),
+    (
+        lambda: ops.conv_transpose2d(X4, Z((4, 2, 3, 3)), stride=2, output_padding=2),
+        ValueError,
+        r"conv_transpose2d: output_padding must be smaller than stride or dilation",
+    ),
+    (
+        lambda: ops.conv_transpose2d(X4, Z((3, 2, 3, 3))),
+        ValueError,
+        r"conv_transpose2d: weight has 3 input channels \(its dim 0\) but input has 4",
+    ),
+    (
+        lambda: ops.conv_transpose2d(Z((1, 1, 1, 1)), Z((1, 1, 1, 1)), padding=1),
+        ValueError,
+        r"conv_transpose2d: output size along spatial dim 0 would be -1",
+    ),
+    (
+        lambda: ops.conv_transpose2d(X4, Z((4, 2, 3, 3)), bias=Z(4)),
+        ValueError,
+        r"conv_transpose2d: bias must have shape \(2,\)",
+    ),
     (lambda: ops.conv_matrix(np.ones(3), (4, 4)), ValueError, r"conv_matrix: kernel must be"),
 ]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_norm import np_log_softmax, numeric_grad
 
 import pygraph as pg
 from conftest import torch_or_skip
-from test_norm import np_log_softmax, numeric_grad
 
 ops = pg.ops
 REDUCTIONS = ["mean", "sum", "none"]
@@ -19,15 +19,17 @@ LN2 = float(np.log(2.0))
 def test_hand_checked_values():
     assert ops.cross_entropy(np.array([[0.0, 0.0]]), np.array([0])) == pytest.approx(LN2)
     assert ops.cross_entropy(np.array([0.0, 0.0, 0.0]), 2) == pytest.approx(np.log(3.0))
-    ce = ops.cross_entropy(np.array([[0.0, 0.0], [0.0, np.log(3.0)]]), np.array([0, 1]),
-                           reduction="none")
+    ce = ops.cross_entropy(
+        np.array([[0.0, 0.0], [0.0, np.log(3.0)]]), np.array([0, 1]), reduction="none"
+    )
     np.testing.assert_allclose(ce, [LN2, -np.log(0.75)])
     assert ops.nll_loss(np.log([[0.25, 0.75]]), np.array([1])) == pytest.approx(-np.log(0.75))
     assert ops.mse_loss(np.array([1.0, 2.0]), np.zeros(2)) == pytest.approx(2.5)
     assert ops.mse_loss(np.array([1.0, 2.0]), np.zeros(2), reduction="sum") == pytest.approx(5)
     assert ops.binary_cross_entropy(np.array([0.5]), np.array([1.0])) == pytest.approx(LN2)
-    assert ops.binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0])) == \
-        pytest.approx(LN2)
+    assert ops.binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0])) == pytest.approx(
+        LN2
+    )
     # the clamp: log(0) counts as -100
     assert ops.binary_cross_entropy(np.array([0.0]), np.array([1.0])) == pytest.approx(100.0)
     # weighted mean divides by the weights of the targets: (2 ln2 + 1 ln2) / 3
@@ -45,8 +47,9 @@ def test_cross_entropy_matches_numpy_at_every_isa(isa, rng, C):
     x = (rng.standard_normal((5, C)) * 4).astype(np.float32)
     t = rng.integers(0, C, 5)
     want = np_cross_entropy(x, t)
-    np.testing.assert_allclose(ops.cross_entropy(x, t, reduction="none"), want, rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        ops.cross_entropy(x, t, reduction="none"), want, rtol=1e-5, atol=1e-5
+    )
     assert ops.cross_entropy(x, t) == pytest.approx(want.mean(), rel=1e-5, abs=1e-5)
     (dx, dt) = ops.cross_entropy_backward(np.float32(1.0), x, t, reduction="sum")
     onehot = np.eye(C)[t]
@@ -96,8 +99,9 @@ def test_cross_entropy_and_nll_match_torch(rng, cfg):
         tn = F.nll_loss(lp, torch.from_numpy(t), weight=tw, reduction=red)
         tn.backward(torch.from_numpy(g))
         lpn = lp.detach().numpy()
-        np.testing.assert_allclose(ops.nll_loss(lpn, t, w, reduction=red), tn.detach().numpy(),
-                                   rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(
+            ops.nll_loss(lpn, t, w, reduction=red), tn.detach().numpy(), rtol=1e-4, atol=1e-5
+        )
         dn, _ = ops.nll_loss_backward(g, lpn, t, w, reduction=red)
         np.testing.assert_allclose(dn, lp.grad.numpy(), rtol=1e-5, atol=1e-7)
 
@@ -113,13 +117,14 @@ def test_cross_entropy_backward_matches_finite_differences(rng, reduction, smoot
     def f(v):
         return ops.cross_entropy(v, t, w, reduction=reduction, label_smoothing=smoothing)
 
-    dx, _ = ops.cross_entropy_backward(g, x, t, w, reduction=reduction,
-                                       label_smoothing=smoothing)
+    dx, _ = ops.cross_entropy_backward(g, x, t, w, reduction=reduction, label_smoothing=smoothing)
     np.testing.assert_allclose(dx, numeric_grad(f, x.copy(), g), atol=1e-7)
     dn, _ = ops.nll_loss_backward(g, x, t, w, reduction=reduction)
     np.testing.assert_allclose(
-        dn, numeric_grad(lambda v: ops.nll_loss(v, t, w, reduction=reduction), x.copy(), g),
-        atol=1e-7)
+        dn,
+        numeric_grad(lambda v: ops.nll_loss(v, t, w, reduction=reduction), x.copy(), g),
+        atol=1e-7,
+    )
 
 
 POINT = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
@@ -158,9 +163,11 @@ def test_pointwise_backward_matches_finite_differences(rng, name, reduction):
     f = getattr(ops, name)
     dx, dt = getattr(ops, name + "_backward")(g, x, t, reduction=reduction)
     np.testing.assert_allclose(
-        dx, numeric_grad(lambda v: f(v, t, reduction=reduction), x.copy(), g), atol=1e-6)
+        dx, numeric_grad(lambda v: f(v, t, reduction=reduction), x.copy(), g), atol=1e-6
+    )
     np.testing.assert_allclose(
-        dt, numeric_grad(lambda v: f(x, v, reduction=reduction), t.copy(), g), atol=1e-6)
+        dt, numeric_grad(lambda v: f(x, v, reduction=reduction), t.copy(), g), atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -174,19 +181,25 @@ def test_bce_weights_and_pos_weight_match_torch(rng, reduction):
     ty = F.binary_cross_entropy(tx, tt, torch.from_numpy(w), reduction=reduction)
     g = rng.standard_normal(ty.shape).astype(np.float32)
     ty.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(ops.binary_cross_entropy(x, t, w, reduction=reduction),
-                               ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ops.binary_cross_entropy(x, t, w, reduction=reduction),
+        ty.detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     dx, _ = ops.binary_cross_entropy_backward(g, x, t, w, reduction=reduction)
     np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-4, atol=1e-6)
     z = (rng.standard_normal((5, 3)) * 3).astype(np.float32)
     tz, tt = torch.from_numpy(z).requires_grad_(), torch.from_numpy(t).requires_grad_()
-    ty = F.binary_cross_entropy_with_logits(tz, tt, torch.from_numpy(w), reduction=reduction,
-                                            pos_weight=torch.from_numpy(pw))
+    ty = F.binary_cross_entropy_with_logits(
+        tz, tt, torch.from_numpy(w), reduction=reduction, pos_weight=torch.from_numpy(pw)
+    )
     ty.backward(torch.from_numpy(g))
     y = ops.binary_cross_entropy_with_logits(z, t, w, reduction=reduction, pos_weight=pw)
     np.testing.assert_allclose(y, ty.detach().numpy(), rtol=1e-5, atol=1e-6)
-    dz, dt = ops.binary_cross_entropy_with_logits_backward(g, z, t, w, reduction=reduction,
-                                                           pos_weight=pw)
+    dz, dt = ops.binary_cross_entropy_with_logits_backward(
+        g, z, t, w, reduction=reduction, pos_weight=pw
+    )
     np.testing.assert_allclose(dz, tz.grad.numpy(), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(dt, tt.grad.numpy(), rtol=1e-4, atol=1e-6)
 
@@ -196,68 +209,124 @@ def test_weighted_bce_backward_matches_finite_differences(rng):
     w, pw, g = rng.random(4) + 0.5, rng.random(4) * 2, rng.standard_normal((3, 4))
     f = ops.binary_cross_entropy_with_logits
     dz, dt = ops.binary_cross_entropy_with_logits_backward(g, z, t, w, "none", pw)
-    np.testing.assert_allclose(dz, numeric_grad(lambda v: f(v, t, w, "none", pw), z.copy(), g),
-                               atol=1e-6)
-    np.testing.assert_allclose(dt, numeric_grad(lambda v: f(z, v, w, "none", pw), t.copy(), g),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        dz, numeric_grad(lambda v: f(v, t, w, "none", pw), z.copy(), g), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        dt, numeric_grad(lambda v: f(z, v, w, "none", pw), t.copy(), g), atol=1e-6
+    )
 
 
 def test_bce_extremes_match_torch():
     torch = torch_or_skip()
     x = np.array([0.0, 1.0, 0.0, 1.0, 1e-30, 1 - 1e-7], np.float32)
     t = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.5], np.float32)
-    want = torch.nn.functional.binary_cross_entropy(torch.from_numpy(x), torch.from_numpy(t),
-                                                    reduction="none")
-    np.testing.assert_allclose(ops.binary_cross_entropy(x, t, reduction="none"), want.numpy(),
-                               rtol=1e-5)
+    want = torch.nn.functional.binary_cross_entropy(
+        torch.from_numpy(x), torch.from_numpy(t), reduction="none"
+    )
+    np.testing.assert_allclose(
+        ops.binary_cross_entropy(x, t, reduction="none"), want.numpy(), rtol=1e-5
+    )
     z = np.array([-1e4, -100.0, -20.0, 0.0, 20.0, 100.0, 1e4], np.float32)
     tz = np.array([1.0, 0.0, 1.0, 0.5, 0.0, 1.0, 0.0], np.float32)
     ours = ops.binary_cross_entropy_with_logits(z, tz, reduction="none")
     theirs = torch.nn.functional.binary_cross_entropy_with_logits(
-        torch.from_numpy(z), torch.from_numpy(tz), reduction="none")
+        torch.from_numpy(z), torch.from_numpy(tz), reduction="none"
+    )
     assert np.isfinite(ours).all()
     np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-5, atol=1e-7)
 
 
 X = np.zeros((2, 3), np.float32)
 BAD = [
-    (lambda: ops.cross_entropy(X, np.array([0, 3])), ValueError,
-     r"cross_entropy: target holds label 3 .*C = 3 classes \(input \(2, 3\)\)"),
-    (lambda: ops.cross_entropy(X, np.array([-1, 0])), ValueError,
-     r"cross_entropy: target holds label -1"),
+    (
+        lambda: ops.cross_entropy(X, np.array([0, 3])),
+        ValueError,
+        r"cross_entropy: target holds label 3 .*C = 3 classes \(input \(2, 3\)\)",
+    ),
+    (
+        lambda: ops.cross_entropy(X, np.array([-1, 0])),
+        ValueError,
+        r"cross_entropy: target holds label -1",
+    ),
     (lambda: ops.nll_loss(X, np.array([0, 7])), ValueError, r"nll_loss: target holds label 7"),
-    (lambda: ops.cross_entropy(X, np.array([0.0, 1.0])), TypeError,
-     "cross_entropy: target must hold integer class labels"),
-    (lambda: pg._core.cross_entropy(X, np.zeros(2, np.float32), None, -100, "mean", 0.0),
-     TypeError, "cross_entropy: target must hold integer class labels"),
-    (lambda: ops.cross_entropy(X, np.array([0, 1, 2])), ValueError,
-     r"cross_entropy: target has shape \(3,\) but input \(2, 3\) needs target shape \(2,\)"),
-    (lambda: ops.cross_entropy(np.zeros((2, 3, 4)), np.zeros((2, 5), int)), ValueError,
-     r"cross_entropy: target has shape \(2, 5\).*\(2, 4\)"),
-    (lambda: ops.cross_entropy(X, np.array([0, 1]), weight=np.ones(2)), ValueError,
-     r"cross_entropy: weight has shape \(2,\) but must be \(3\)"),
-    (lambda: ops.cross_entropy(X, np.array([0, 1]), reduction="avg"), ValueError,
-     "cross_entropy: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
-    (lambda: ops.cross_entropy(X, np.array([0, 1]), label_smoothing=1.5), ValueError,
-     r"cross_entropy: label_smoothing must be in \[0, 1\]"),
-    (lambda: ops.cross_entropy(np.zeros((0, 3)), np.zeros(0, int)), ValueError,
-     r"cross_entropy: input is empty \(shape \(0, 3\)\)"),
-    (lambda: ops.cross_entropy_backward(np.ones(2), X, np.array([0, 1])), ValueError,
-     r"cross_entropy_backward: grad_output must be a scalar.*\(2,\)"),
-    (lambda: ops.cross_entropy_backward(np.ones(3), X, np.array([0, 1]), reduction="none"),
-     ValueError, r"cross_entropy_backward: grad_output has shape \(3,\).*loss shape \(2,\)"),
-    (lambda: ops.mse_loss(X, np.zeros((3, 2))), ValueError,
-     r"mse_loss: target has shape \(3, 2\) but must match input \(2, 3\)"),
+    (
+        lambda: ops.cross_entropy(X, np.array([0.0, 1.0])),
+        TypeError,
+        "cross_entropy: target must hold integer class labels",
+    ),
+    (
+        lambda: pg._core.cross_entropy(X, np.zeros(2, np.float32), None, -100, "mean", 0.0),
+        TypeError,
+        "cross_entropy: target must hold integer class labels",
+    ),
+    (
+        lambda: ops.cross_entropy(X, np.array([0, 1, 2])),
+        ValueError,
+        r"cross_entropy: target has shape \(3,\) but input \(2, 3\) needs target shape \(2,\)",
+    ),
+    (
+        lambda: ops.cross_entropy(np.zeros((2, 3, 4)), np.zeros((2, 5), int)),
+        ValueError,
+        r"cross_entropy: target has shape \(2, 5\).*\(2, 4\)",
+    ),
+    (
+        lambda: ops.cross_entropy(X, np.array([0, 1]), weight=np.ones(2)),
+        ValueError,
+        r"cross_entropy: weight has shape \(2,\) but must be \(3\)",
+    ),
+    (
+        lambda: ops.cross_entropy(X, np.array([0, 1]), reduction="avg"),
+        ValueError,
+        "cross_entropy: reduction must be 'mean', 'sum' or 'none', got 'avg'",
+    ),
+    (
+        lambda: ops.cross_entropy(X, np.array([0, 1]), label_smoothing=1.5),
+        ValueError,
+        r"cross_entropy: label_smoothing must be in \[0, 1\]",
+    ),
+    (
+        lambda: ops.cross_entropy(np.zeros((0, 3)), np.zeros(0, int)),
+        ValueError,
+        r"cross_entropy: input is empty \(shape \(0, 3\)\)",
+    ),
+    (
+        lambda: ops.cross_entropy_backward(np.ones(2), X, np.array([0, 1])),
+        ValueError,
+        r"cross_entropy_backward: grad_output must be a scalar.*\(2,\)",
+    ),
+    (
+        lambda: ops.cross_entropy_backward(np.ones(3), X, np.array([0, 1]), reduction="none"),
+        ValueError,
+        r"cross_entropy_backward: grad_output has shape \(3,\).*loss shape \(2,\)",
+    ),
+    (
+        lambda: ops.mse_loss(X, np.zeros((3, 2))),
+        ValueError,
+        r"mse_loss: target has shape \(3, 2\) but must match input \(2, 3\)",
+    ),
     (lambda: ops.mse_loss(np.zeros(0), np.zeros(0)), ValueError, "mse_loss: input is empty"),
-    (lambda: ops.binary_cross_entropy(np.array([0.5, 1.5]), np.ones(2)), ValueError,
-     r"binary_cross_entropy: input must hold probabilities in \[0, 1\], found 1.5"),
-    (lambda: ops.binary_cross_entropy_with_logits(X, np.ones(3)), ValueError,
-     r"binary_cross_entropy_with_logits: target has shape \(3,\)"),
+    (
+        lambda: ops.binary_cross_entropy(np.array([0.5, 1.5]), np.ones(2)),
+        ValueError,
+        r"binary_cross_entropy: input must hold probabilities in \[0, 1\], found 1.5",
+    ),
+    (
+        lambda: ops.binary_cross_entropy_with_logits(X, np.ones(3)),
+        ValueError,
+        r"binary_cross_entropy_with_logits: target has shape \(3,\)",
+    ),
     (lambda: ops.mse_loss(X, np.array(["a"])), TypeError, "mse_loss: target must be a real"),
-    (lambda: ops.binary_cross_entropy(X, X, weight=np.ones(2)), ValueError,
-     r"binary_cross_entropy: weight of shape \(2,\) cannot be broadcast to input's shape"),
-    (lambda: ops.binary_cross_entropy_with_logits(X, X, pos_weight=np.ones(4)), ValueError,
-     r"binary_cross_entropy_with_logits: pos_weight of shape \(4,\) cannot be broadcast"),
+    (
+        lambda: ops.binary_cross_entropy(X, X, weight=np.ones(2)),
+        ValueError,
+        r"binary_cross_entropy: weight of shape \(2,\) cannot be broadcast to input's shape",
+    ),
+    (
+        lambda: ops.binary_cross_entropy_with_logits(X, X, pos_weight=np.ones(4)),
+        ValueError,
+        r"binary_cross_entropy_with_logits: pos_weight of shape \(4,\) cannot be broadcast",
+    ),
 ]
 
 

@@ -104,19 +104,23 @@ def test_softmax_masks_infinities_and_nan_like_ref_and_torch(isa):
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
 def test_softmax_any_axis(isa, rng, axis):
     x = rng.standard_normal((3, 17, 5)).astype(np.float32)
-    np.testing.assert_allclose(ops.softmax(x, axis), np_softmax(x.astype(float), axis), rtol=1e-5,
-                               atol=1e-7)
-    np.testing.assert_allclose(ops.log_softmax(x, axis=axis),
-                               np_log_softmax(x.astype(float), axis), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        ops.softmax(x, axis), np_softmax(x.astype(float), axis), rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_allclose(
+        ops.log_softmax(x, axis=axis), np_log_softmax(x.astype(float), axis), rtol=1e-5, atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("shape", [(2, 9, 300), (1, 3, 17), (3, 1, 7)])
 def test_softmax_over_a_middle_axis_in_column_blocks(isa, rng, shape):
     x = (rng.standard_normal(shape) * 5).astype(np.float32)
-    np.testing.assert_allclose(ops.softmax(x, 1), np_softmax(x.astype(float), 1), rtol=1e-5,
-                               atol=1e-7)
-    np.testing.assert_allclose(ops.log_softmax(x, 1), np_log_softmax(x.astype(float), 1),
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        ops.softmax(x, 1), np_softmax(x.astype(float), 1), rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_allclose(
+        ops.log_softmax(x, 1), np_log_softmax(x.astype(float), 1), rtol=1e-5, atol=1e-5
+    )
 
 
 def test_softmax_hand_checked():
@@ -155,8 +159,9 @@ def test_softmax_backward_matches_finite_differences(rng, log, axis):
     np.testing.assert_allclose(dx, numeric_grad(lambda v: fwd(v, axis), x.copy(), g), atol=1e-7)
 
 
-@pytest.mark.parametrize("shape,axis", [((2, 3), -1), ((4, 5, 6), 1), ((2, 3, 4, 5), 0),
-                                        ((7, 1000), -1), ((3, 33), 0)])
+@pytest.mark.parametrize(
+    "shape,axis", [((2, 3), -1), ((4, 5, 6), 1), ((2, 3, 4, 5), 0), ((7, 1000), -1), ((3, 33), 0)]
+)
 def test_softmax_forward_and_autograd_match_torch(rng, shape, axis):
     torch = torch_or_skip()
     x = (rng.standard_normal(shape) * 3).astype(np.float32)
@@ -201,8 +206,9 @@ def test_batch_norm_hand_checked():
     np.testing.assert_allclose(y, [[-1.0], [1.0]])
     np.testing.assert_allclose(rm, [1.0])  # 0.5 * 0 + 0.5 * 2
     np.testing.assert_allclose(rv, [1.5])  # 0.5 * 1 + 0.5 * 2 (unbiased var of 1, 3)
-    np.testing.assert_allclose(ops.batch_norm(x, np.array([1.0]), np.array([4.0]), eps=0.0),
-                               [[0.0], [1.0]])
+    np.testing.assert_allclose(
+        ops.batch_norm(x, np.array([1.0]), np.array([4.0]), eps=0.0), [[0.0], [1.0]]
+    )
 
 
 @pytest.mark.parametrize("shape", [(6, 4), (3, 4, 9), (2, 4, 5, 6)])
@@ -229,8 +235,9 @@ def test_batch_norm_training_running_stats_and_eval_match_torch(rng, shape):
     tx2, tw2, tb2 = (torch.from_numpy(a).requires_grad_() for a in (x, w, b))
     ty2 = torch.nn.functional.batch_norm(tx2, trm, trv, tw2, tb2, training=False)
     ty2.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(ops.batch_norm(x, rm, rv, w, b), ty2.detach().numpy(), rtol=1e-4,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        ops.batch_norm(x, rm, rv, w, b), ty2.detach().numpy(), rtol=1e-4, atol=1e-5
+    )
     dx2, dw2, db2 = ops.batch_norm_backward(g, x, rm, rv, w, b, training=False)
     for ours, theirs in [(dx2, tx2.grad), (dw2, tw2.grad), (db2, tb2.grad)]:
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-4, atol=1e-4)
@@ -253,8 +260,7 @@ def test_batch_norm_backward_matches_finite_differences(rng, training):
     # the saved statistics give the same gradients; no weight/bias -> None
     _, sm, si = ops.batch_norm(x, rm.copy(), rv.copy(), training=True, return_stats=True)
     if training:
-        got = ops.batch_norm_backward(g, x, None, None, training=True, save_mean=sm,
-                                      save_invstd=si)
+        got = ops.batch_norm_backward(g, x, None, None, training=True, save_mean=sm, save_invstd=si)
         want = ops.batch_norm_backward(g, x, None, None, training=True)
         np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
         assert got[1] is None and got[2] is None
@@ -271,20 +277,27 @@ def test_layer_norm_matches_numpy_at_every_isa(isa, rng, D):
     want = np_layer_norm(x.astype(np.float64), 1, w, b, 1e-5)
     np.testing.assert_allclose(y, want, rtol=1e-5, atol=2e-5)
     np.testing.assert_allclose(mean, x.astype(float).mean(-1), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ops.layer_norm(x, [D]), np_layer_norm(x.astype(float), 1, 1, 0,
-                                                                      1e-5), rtol=1e-5, atol=2e-5)
+    np.testing.assert_allclose(
+        ops.layer_norm(x, [D]), np_layer_norm(x.astype(float), 1, 1, 0, 1e-5), rtol=1e-5, atol=2e-5
+    )
     assert invstd.shape == (4,)
 
 
 def test_layer_norm_hand_checked():
     np.testing.assert_allclose(ops.layer_norm(np.array([[1.0, 3.0]]), 2, eps=0.0), [[-1.0, 1.0]])
-    y = ops.layer_norm(np.array([1.0, 2.0, 3.0]), (3,), np.array([2.0, 2.0, 2.0]),
-                       np.array([1.0, 1.0, 1.0]), eps=0.0)
+    y = ops.layer_norm(
+        np.array([1.0, 2.0, 3.0]),
+        (3,),
+        np.array([2.0, 2.0, 2.0]),
+        np.array([1.0, 1.0, 1.0]),
+        eps=0.0,
+    )
     np.testing.assert_allclose(y, [1 - 2 * np.sqrt(1.5), 1.0, 1 + 2 * np.sqrt(1.5)])
 
 
-@pytest.mark.parametrize("shape,k", [((6, 17), 1), ((3, 4, 5), 2), ((2, 3, 4, 5), 3),
-                                     ((8, 768), 1)])
+@pytest.mark.parametrize(
+    "shape,k", [((6, 17), 1), ((3, 4, 5), 2), ((2, 3, 4, 5), 3), ((8, 768), 1)]
+)
 def test_layer_norm_forward_and_autograd_match_torch(rng, shape, k):
     torch = torch_or_skip()
     ns = shape[-k:]
@@ -294,8 +307,9 @@ def test_layer_norm_forward_and_autograd_match_torch(rng, shape, k):
     tx, tw, tb = (torch.from_numpy(a).requires_grad_() for a in (x, w, b))
     ty = torch.nn.functional.layer_norm(tx, ns, tw, tb)
     ty.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(ops.layer_norm(x, ns, w, b), ty.detach().numpy(), rtol=1e-4,
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        ops.layer_norm(x, ns, w, b), ty.detach().numpy(), rtol=1e-4, atol=1e-4
+    )
     dx, dw, db = ops.layer_norm_backward(g, x, ns, w, b)
     np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(dw, tw.grad.numpy(), rtol=1e-4, atol=1e-4)
@@ -309,10 +323,12 @@ def test_layer_norm_backward_matches_finite_differences(rng, affine):
     w, b = (rng.standard_normal((2, 4)), rng.standard_normal((2, 4))) if affine else (None, None)
     dx, dw, db = ops.layer_norm_backward(g, x, (2, 4), w, b)
     np.testing.assert_allclose(
-        dx, numeric_grad(lambda v: ops.layer_norm(v, (2, 4), w, b), x.copy(), g), atol=1e-6)
+        dx, numeric_grad(lambda v: ops.layer_norm(v, (2, 4), w, b), x.copy(), g), atol=1e-6
+    )
     if affine:
         np.testing.assert_allclose(
-            dw, numeric_grad(lambda v: ops.layer_norm(x, (2, 4), v, b), w.copy(), g), atol=1e-6)
+            dw, numeric_grad(lambda v: ops.layer_norm(x, (2, 4), v, b), w.copy(), g), atol=1e-6
+        )
         np.testing.assert_allclose(db, g.sum(axis=0), atol=1e-12)
     else:
         assert dw is None and db is None
@@ -370,48 +386,99 @@ F = np.ones((2, 3), np.float32)
 BAD = [
     (lambda: ops.softmax(F, axis=2), ValueError, r"softmax: axis 2 is out of range.*\(2, 3\)"),
     (lambda: ops.softmax(np.ones((0, 3))), ValueError, r"softmax: input is empty \(shape \(0, 3\)"),
-    (lambda: pg._core.log_softmax(np.array(1.0), -1), ValueError,
-     "log_softmax: input must have at least 1 dim"),
+    (
+        lambda: pg._core.log_softmax(np.array(1.0), -1),
+        ValueError,
+        "log_softmax: input must have at least 1 dim",
+    ),
     (lambda: ops.softmax(np.array(["a"])), TypeError, "softmax: input must be a real numeric"),
-    (lambda: ops.softmax_backward(np.ones((3, 2)), F), ValueError,
-     r"softmax_backward: grad_output has shape \(3, 2\).*\(2, 3\)"),
-    (lambda: ops.batch_norm(np.ones(3), None, None, training=True), ValueError,
-     r"batch_norm: input must be \(N, C\).*got shape \(3,\)"),
-    (lambda: ops.batch_norm(F, np.zeros(4, np.float32), np.ones(3, np.float32)), ValueError,
-     r"batch_norm: running_mean has shape \(4,\) but must be \(3,\).*\(2, 3\)"),
-    (lambda: ops.batch_norm(F, np.zeros(3, np.float32), np.ones(2, np.float32)), ValueError,
-     r"batch_norm: running_var has shape \(2,\)"),
-    (lambda: ops.batch_norm(F, None, None, weight=np.ones(2)), ValueError,
-     r"batch_norm: weight has shape \(2,\)"),
-    (lambda: ops.batch_norm(F, None, None), ValueError,
-     "batch_norm: running_mean and running_var are required when training=False"),
-    (lambda: ops.batch_norm(F, np.zeros(3), np.ones(3, np.float32), training=True), TypeError,
-     "batch_norm: running_mean must be a writeable C-contiguous float32"),
-    (lambda: ops.batch_norm(F, [0, 0, 0], [1, 1, 1], training=True), TypeError,
-     "batch_norm: running_mean must be a writeable"),
-    (lambda: ops.batch_norm(np.ones((1, 3)), None, None, training=True), ValueError,
-     r"batch_norm: training needs more than 1 value per channel, got input \(1, 3\)"),
-    (lambda: ops.batch_norm(np.ones((0, 3)), None, None, training=True), ValueError,
-     r"batch_norm: input is empty"),
-    (lambda: ops.batch_norm(F, None, None, training=True, momentum=2.0), ValueError,
-     "batch_norm: momentum must be in"),
-    (lambda: ops.batch_norm_backward(F, F, None, None, training=True, save_mean=np.ones(3)),
-     ValueError, "batch_norm_backward: pass both save_mean and save_invstd"),
-    (lambda: ops.layer_norm(F, 2), ValueError,
-     r"layer_norm: normalized_shape \(2,\) must be 1 or more trailing dims of input \(2, 3\)"),
+    (
+        lambda: ops.softmax_backward(np.ones((3, 2)), F),
+        ValueError,
+        r"softmax_backward: grad_output has shape \(3, 2\).*\(2, 3\)",
+    ),
+    (
+        lambda: ops.batch_norm(np.ones(3), None, None, training=True),
+        ValueError,
+        r"batch_norm: input must be \(N, C\).*got shape \(3,\)",
+    ),
+    (
+        lambda: ops.batch_norm(F, np.zeros(4, np.float32), np.ones(3, np.float32)),
+        ValueError,
+        r"batch_norm: running_mean has shape \(4,\) but must be \(3,\).*\(2, 3\)",
+    ),
+    (
+        lambda: ops.batch_norm(F, np.zeros(3, np.float32), np.ones(2, np.float32)),
+        ValueError,
+        r"batch_norm: running_var has shape \(2,\)",
+    ),
+    (
+        lambda: ops.batch_norm(F, None, None, weight=np.ones(2)),
+        ValueError,
+        r"batch_norm: weight has shape \(2,\)",
+    ),
+    (
+        lambda: ops.batch_norm(F, None, None),
+        ValueError,
+        "batch_norm: running_mean and running_var are required when training=False",
+    ),
+    (
+        lambda: ops.batch_norm(F, np.zeros(3), np.ones(3, np.float32), training=True),
+        TypeError,
+        "batch_norm: running_mean must be a writeable C-contiguous float32",
+    ),
+    (
+        lambda: ops.batch_norm(F, [0, 0, 0], [1, 1, 1], training=True),
+        TypeError,
+        "batch_norm: running_mean must be a writeable",
+    ),
+    (
+        lambda: ops.batch_norm(np.ones((1, 3)), None, None, training=True),
+        ValueError,
+        r"batch_norm: training needs more than 1 value per channel, got input \(1, 3\)",
+    ),
+    (
+        lambda: ops.batch_norm(np.ones((0, 3)), None, None, training=True),
+        ValueError,
+        r"batch_norm: input is empty",
+    ),
+    (
+        lambda: ops.batch_norm(F, None, None, training=True, momentum=2.0),
+        ValueError,
+        "batch_norm: momentum must be in",
+    ),
+    (
+        lambda: ops.batch_norm_backward(F, F, None, None, training=True, save_mean=np.ones(3)),
+        ValueError,
+        "batch_norm_backward: pass both save_mean and save_invstd",
+    ),
+    (
+        lambda: ops.layer_norm(F, 2),
+        ValueError,
+        r"layer_norm: normalized_shape \(2,\) must be 1 or more trailing dims of input \(2, 3\)",
+    ),
     (lambda: ops.layer_norm(F, (2, 3, 1)), ValueError, r"layer_norm: normalized_shape \(2, 3, 1\)"),
-    (lambda: ops.layer_norm(F, 3, weight=np.ones(2)), ValueError,
-     r"layer_norm: weight has shape \(2,\) but must be \(3,\)"),
+    (
+        lambda: ops.layer_norm(F, 3, weight=np.ones(2)),
+        ValueError,
+        r"layer_norm: weight has shape \(2,\) but must be \(3,\)",
+    ),
     (lambda: ops.layer_norm(F, 3.0), TypeError, "layer_norm: normalized_shape must be an int"),
     (lambda: ops.layer_norm(np.ones((2, 0)), 0), ValueError, "layer_norm: input is empty"),
-    (lambda: ops.layer_norm_backward(np.ones((2, 2)), F, 3), ValueError,
-     r"layer_norm_backward: grad_output has shape \(2, 2\)"),
+    (
+        lambda: ops.layer_norm_backward(np.ones((2, 2)), F, 3),
+        ValueError,
+        r"layer_norm_backward: grad_output has shape \(2, 2\)",
+    ),
     (lambda: ops.dropout(F, 1.5), ValueError, r"dropout: p must be in \[0, 1\], got 1.5"),
     (lambda: ops.dropout(F, -0.1), ValueError, r"dropout: p must be in \[0, 1\]"),
     (lambda: ops.dropout(np.ones(0), 0.5), ValueError, "dropout: input is empty"),
     (lambda: ops.dropout(F, 0.5, seed=1.5), TypeError, "dropout: seed must be an int"),
-    (lambda: ops.dropout_backward(F, np.ones(3), 0.5), ValueError,
-     r"dropout_backward: mask has shape \(3,\)"),
+    (
+        lambda: ops.dropout_backward(F, np.ones(3), 0.5),
+        ValueError,
+        r"dropout_backward: mask has shape \(3,\)",
+    ),
 ]
 
 
@@ -428,9 +495,11 @@ def test_results_do_not_depend_on_the_thread_count(rng):
 
     def run():
         return [
-            ops.softmax(x), ops.log_softmax(x, 1),
+            ops.softmax(x),
+            ops.log_softmax(x, 1),
             ops.batch_norm(x, None, None, training=True),
-            ops.layer_norm(x, 96), *ops.layer_norm_backward(g, x, 96, np.ones(96), np.ones(96)),
+            ops.layer_norm(x, 96),
+            *ops.layer_norm_backward(g, x, 96, np.ones(96), np.ones(96)),
             *ops.batch_norm_backward(g, x, None, None, np.ones(8), None, training=True)[:2],
             ops.cross_entropy_backward(1.0, x, t)[0],
         ]

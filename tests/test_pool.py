@@ -103,8 +103,9 @@ def test_ceil_mode_and_output_size_rule():
 def test_global_and_adaptive_by_hand():
     same(P.global_avg_pool2d(X44).ravel(), [X44.mean()])
     same(P.global_max_pool2d(X44).ravel(), [9])
-    same(P.adaptive_avg_pool1d(np.array([[[1.0, 2, 3, 4, 5]]]), 2),
-                                  [[[2.0, 4.0]]])  # windows [0,3) and [2,5) overlap
+    same(
+        P.adaptive_avg_pool1d(np.array([[[1.0, 2, 3, 4, 5]]]), 2), [[[2.0, 4.0]]]
+    )  # windows [0,3) and [2,5) overlap
     same(P.adaptive_avg_pool2d(X44, 2), P.avg_pool2d(X44, 2))
 
 
@@ -260,8 +261,10 @@ BACKWARD_CASES = [
     ("max_pool2d", dict(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=True)),
     ("max_pool2d", dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 0), dilation=(2, 1))),
     ("avg_pool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
-    ("avg_pool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
-                        count_include_pad=False)),
+    (
+        "avg_pool2d",
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    ),
     ("avg_pool2d", dict(kernel_size=(2, 3), stride=1, divisor_override=5)),
     ("adaptive_avg_pool2d", dict(output_size=(3, 4))),
     ("global_avg_pool2d", {}),
@@ -388,7 +391,9 @@ def test_1d_and_adaptive_and_global_match_torch(rng):
         dy = rng.standard_normal(y.shape).astype(np.float32)
         ty.backward(torch.tensor(dy))
         close(P.max_pool1d_backward(dy, x, k, s, p, d, ceil)[0], tx.grad.numpy(), rtol=1e-6)
-        close(P.max_pool1d_backward(dy, x, k, s, p, d, ceil, indices=i)[0], tx.grad.numpy(), rtol=1e-6)
+        close(
+            P.max_pool1d_backward(dy, x, k, s, p, d, ceil, indices=i)[0], tx.grad.numpy(), rtol=1e-6
+        )
         for cip in (True, False):
             tx = torch.tensor(x, requires_grad=True)
             dy = rng.standard_normal(P.avg_pool1d(x, k, s, p, ceil, cip).shape).astype(np.float32)

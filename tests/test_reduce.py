@@ -58,15 +58,17 @@ def test_float64_matches_numpy_tightly(rng, op):
         assert getattr(ops, op)(x, axis=axis).dtype == np.float64
 
 
-@pytest.mark.parametrize("shape,axis", [((1_000_000,), None), ((2, 600_000), 1),
-                                        ((1_000_000, 3), 0), ((300_000, 7), 0)])
+@pytest.mark.parametrize(
+    "shape,axis", [((1_000_000,), None), ((2, 600_000), 1), ((1_000_000, 3), 0), ((300_000, 7), 0)]
+)
 def test_float32_accumulation_is_accurate(isa, rng, shape, axis):
     # An offset mean makes a naive float32 running sum drift by ~1e-3 relative.
     x = (rng.random(shape) + 1.0).astype(np.float32)
     want = x.astype(np.float64).sum(axis=axis)
     np.testing.assert_allclose(ops.sum(x, axis=axis), want, rtol=1e-5)
-    np.testing.assert_allclose(ops.mean(x, axis=axis), x.astype(np.float64).mean(axis=axis),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        ops.mean(x, axis=axis), x.astype(np.float64).mean(axis=axis), rtol=1e-5
+    )
 
 
 def test_results_do_not_depend_on_thread_count(rng):
@@ -157,8 +159,9 @@ def numeric_grad(f, x, eps=1e-6):
 
 
 @pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin"])
-@pytest.mark.parametrize("axis,keepdims", [(None, False), (1, False), ((0, 2), True), (-1, True),
-                                           ((2, 0), False)])
+@pytest.mark.parametrize(
+    "axis,keepdims", [(None, False), (1, False), ((0, 2), True), (-1, True), ((2, 0), False)]
+)
 def test_backward_matches_central_differences(rng, op, axis, keepdims):
     x = rng.standard_normal((3, 4, 5))  # distinct values: max/min are differentiable here
     fwd = getattr(ops, op)
@@ -183,8 +186,9 @@ def test_against_torch(rng):
         t = torch.tensor(x, requires_grad=True)
         for op, tf in [("sum", torch.sum), ("mean", torch.mean), ("amax", torch.amax)]:
             y = tf(t, dim=axis, keepdim=keep)
-            np.testing.assert_allclose(getattr(ops, op)(x, axis, keep), y.detach().numpy(),
-                                       rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(
+                getattr(ops, op)(x, axis, keep), y.detach().numpy(), rtol=1e-5, atol=1e-6
+            )
             gy = rng.standard_normal(tuple(y.shape)).astype(np.float32)
             (gt,) = torch.autograd.grad(y, t, torch.tensor(gy))
             arg = x.shape if op != "amax" else x

@@ -98,8 +98,15 @@ def np_pad(x, pad, mode, value=0):
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate"])
 def test_pad_matches_numpy(rng, mode):
     x = rng.standard_normal((2, 3, 9, 17)).astype(np.float32)
-    for pad in [(1, 2), (0, 0, 3, 1), (2, 2, 1, 1, 1, 0), (-2, 3), (3, -1, -2, 2), (8, 0),
-                (1, 1, 1, 1, 1, 1, 1, 1)]:
+    for pad in [
+        (1, 2),
+        (0, 0, 3, 1),
+        (2, 2, 1, 1, 1, 0),
+        (-2, 3),
+        (3, -1, -2, 2),
+        (8, 0),
+        (1, 1, 1, 1, 1, 1, 1, 1),
+    ]:
         if mode == "reflect" and max(pad) >= 3:  # axis 1 has size 3 (reflect needs pad < size)
             if len(pad) > 4 or max(pad[:2]) >= 17 or max(pad[2:4], default=0) >= 9:
                 continue
@@ -139,8 +146,15 @@ def numeric_grad(f, x, eps=1e-6):
     return g
 
 
-@pytest.mark.parametrize("mode,pad", [("constant", (1, 2, -1, 1)), ("reflect", (2, 1, 1, 2)),
-                                      ("replicate", (3, 0, 0, 2)), ("reflect", (-1, 2))])
+@pytest.mark.parametrize(
+    "mode,pad",
+    [
+        ("constant", (1, 2, -1, 1)),
+        ("reflect", (2, 1, 1, 2)),
+        ("replicate", (3, 0, 0, 2)),
+        ("reflect", (-1, 2)),
+    ],
+)
 def test_pad_backward_matches_central_differences(rng, mode, pad):
     x = rng.standard_normal((2, 4, 5))
     w = rng.standard_normal(ops.pad(x, pad, mode=mode).shape)
@@ -160,8 +174,9 @@ def test_movement_backward_matches_central_differences(rng):
     for fwd, bwd in cases:
         w = rng.standard_normal(fwd(x).shape)
         (g,) = bwd(w)
-        np.testing.assert_allclose(g, numeric_grad(lambda v: float(np.sum(w * fwd(v))), x),
-                                   rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(
+            g, numeric_grad(lambda v: float(np.sum(w * fwd(v))), x), rtol=1e-6, atol=1e-8
+        )
     parts = [rng.standard_normal((2, c)) for c in (1, 3)]
     w = rng.standard_normal((2, 4))
     ga, gb = ops.concat_backward(w, [1, 3], 1)

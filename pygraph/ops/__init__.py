@@ -4,9 +4,9 @@ Each op has the argument names of torch.nn.functional; backward functions are na
 `<op>_backward` and return the gradients of every input.
 """
 
-from .matmul import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
-from .pool import *  # noqa: F401,F403
 from .eltwise import *  # noqa: F401,F403
+from .matmul import *  # noqa: F401,F403
 from .norm import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403

@@ -49,7 +49,13 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
     x, w, b = _floats(op, input=input, weight=weight, bias=bias)
     pad, mode = _padding(padding, nd, op)
     return getattr(_core, op)(
-        x, w, b, ints(stride, nd, op, "stride"), pad, mode, ints(dilation, nd, op, "dilation"),
+        x,
+        w,
+        b,
+        ints(stride, nd, op, "stride"),
+        pad,
+        mode,
+        ints(dilation, nd, op, "dilation"),
         _groups(groups, op),
     )
 
@@ -59,8 +65,15 @@ def _conv_backward(nd, grad_output, input, weight, bias, stride, padding, dilati
     dy, x, w, b = _floats(op, grad_output=grad_output, input=input, weight=weight, bias=bias)
     pad, mode = _padding(padding, nd, op)
     return getattr(_core, op)(
-        dy, x, w, b, ints(stride, nd, op, "stride"), pad, mode,
-        ints(dilation, nd, op, "dilation"), _groups(groups, op),
+        dy,
+        x,
+        w,
+        b,
+        ints(stride, nd, op, "stride"),
+        pad,
+        mode,
+        ints(dilation, nd, op, "dilation"),
+        _groups(groups, op),
     )
 
 
@@ -97,14 +110,16 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     return _conv(3, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv1d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1,
-                    groups=1) -> tuple[Array, Array, Array | None]:
+def conv1d_backward(
+    grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
+) -> tuple[Array, Array, Array | None]:
     """Gradients of conv1d: (grad_input, grad_weight, grad_bias or None when bias is None)."""
     return _conv_backward(1, grad_output, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1,
-                    groups=1) -> tuple[Array, Array, Array | None]:
+def conv2d_backward(
+    grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
+) -> tuple[Array, Array, Array | None]:
     """Gradients of conv2d given grad_output (N, K, P, Q):
     (grad_input (N, C, H, W), grad_weight (K, C/groups, kH, kW), grad_bias (K,) or None).
 
@@ -116,62 +131,93 @@ def conv2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, 
     return _conv_backward(2, grad_output, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv3d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1,
-                    groups=1) -> tuple[Array, Array, Array | None]:
+def conv3d_backward(
+    grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
+) -> tuple[Array, Array, Array | None]:
     """Gradients of conv3d: (grad_input, grad_weight, grad_bias or None when bias is None)."""
     return _conv_backward(3, grad_output, input, weight, bias, stride, padding, dilation, groups)
 
 
 def _tconv_args(nd, op, stride, padding, output_padding, groups, dilation):
-    return (ints(stride, nd, op, "stride"), ints(padding, nd, op, "padding"),
-            ints(output_padding, nd, op, "output_padding"), _groups(groups, op),
-            ints(dilation, nd, op, "dilation"))
+    return (
+        ints(stride, nd, op, "stride"),
+        ints(padding, nd, op, "padding"),
+        ints(output_padding, nd, op, "output_padding"),
+        _groups(groups, op),
+        ints(dilation, nd, op, "dilation"),
+    )
 
 
 def _tconv(nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
     op = f"conv_transpose{nd}d"
     x, w, b = _floats(op, input=input, weight=weight, bias=bias)
     return getattr(_core, op)(
-        x, w, b, *_tconv_args(nd, op, stride, padding, output_padding, groups, dilation))
+        x, w, b, *_tconv_args(nd, op, stride, padding, output_padding, groups, dilation)
+    )
 
 
-def _tconv_backward(nd, grad_output, input, weight, bias, stride, padding, output_padding,
-                    groups, dilation):
+def _tconv_backward(
+    nd, grad_output, input, weight, bias, stride, padding, output_padding, groups, dilation
+):
     op = f"conv_transpose{nd}d_backward"
     dy, x, w, b = _floats(op, grad_output=grad_output, input=input, weight=weight, bias=bias)
     return getattr(_core, op)(
-        dy, x, w, b, *_tconv_args(nd, op, stride, padding, output_padding, groups, dilation))
+        dy, x, w, b, *_tconv_args(nd, op, stride, padding, output_padding, groups, dilation)
+    )
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Array:
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Array:
     """Transposed 1-D convolution: input (N, C_in, L), weight (C_in, C_out/groups, kL)."""
     return _tconv(1, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Array:
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Array:
     """Transposed 3-D convolution: input (N, C_in, D, H, W), weight (C_in, C_out/groups, kD,
     kH, kW)."""
     return _tconv(3, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose1d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
-                              output_padding=0, groups=1, dilation=1):
+def conv_transpose1d_backward(
+    grad_output,
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+):
     """Gradients of conv_transpose1d: (grad_input, grad_weight, grad_bias or None)."""
-    return _tconv_backward(1, grad_output, input, weight, bias, stride, padding, output_padding,
-                           groups, dilation)
+    return _tconv_backward(
+        1, grad_output, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
 
 
-def conv_transpose3d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
-                              output_padding=0, groups=1, dilation=1):
+def conv_transpose3d_backward(
+    grad_output,
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+):
     """Gradients of conv_transpose3d: (grad_input, grad_weight, grad_bias or None)."""
-    return _tconv_backward(3, grad_output, input, weight, bias, stride, padding, output_padding,
-                           groups, dilation)
+    return _tconv_backward(
+        3, grad_output, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Array:
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Array:
     """Transposed 2-D convolution (the input gradient of conv2d): input (N, C_in, H, W),
     weight (C_in, C_out/groups, kH, kW) -> (N, C_out, H_out, W_out) with
     H_out = (H - 1)*stride - 2*padding + dilation*(kH - 1) + output_padding + 1.
@@ -184,25 +230,42 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return _tconv(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
-                              output_padding=0, groups=1,
-                              dilation=1) -> tuple[Array, Array, Array | None]:
+def conv_transpose2d_backward(
+    grad_output,
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+) -> tuple[Array, Array, Array | None]:
     """Gradients of conv_transpose2d: (grad_input, grad_weight, grad_bias or None)."""
-    return _tconv_backward(2, grad_output, input, weight, bias, stride, padding, output_padding,
-                           groups, dilation)
+    return _tconv_backward(
+        2, grad_output, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
 
 
-def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                     dilation: int = 1) -> int:
+def conv_output_size(
+    input_size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> int:
     """The textbook output length floor((i + 2p - d(k - 1) - 1) / s) + 1 along one dimension.
 
     >>> conv_output_size(32, 5), conv_output_size(224, 7, stride=2, padding=3)
     (28, 112)
     """
     op = "conv_output_size"
-    i, k, s, p, d = (ints(v, 1, op, a)[0] for v, a in [
-        (input_size, "input_size"), (kernel_size, "kernel_size"), (stride, "stride"),
-        (padding, "padding"), (dilation, "dilation")])
+    i, k, s, p, d = (
+        ints(v, 1, op, a)[0]
+        for v, a in [
+            (input_size, "input_size"),
+            (kernel_size, "kernel_size"),
+            (stride, "stride"),
+            (padding, "padding"),
+            (dilation, "dilation"),
+        ]
+    )
     for v, a in [(i, "input_size"), (k, "kernel_size"), (s, "stride"), (d, "dilation")]:
         if v <= 0:
             raise ValueError(f"{op}: {a} must be positive, got {v}")
@@ -212,7 +275,8 @@ def conv_output_size(input_size: int, kernel_size: int, stride: int = 1, padding
     if out < 1:
         raise ValueError(
             f"{op}: kernel_size {k} with dilation {d} spans {d * (k - 1) + 1} but the padded "
-            f"input has only {i + 2 * p} (output size would be {out})")
+            f"input has only {i + 2 * p} (output size would be {out})"
+        )
     return out
 
 
@@ -230,8 +294,10 @@ def conv_matrix(kernel, input_hw, stride=1, padding=0, dilation=1) -> Array:
     if k.ndim != 2 or k.size == 0:
         raise ValueError(f"{op}: kernel must be a non-empty 2-D array (kH, kW), got {k.shape}")
     H, W = ints(input_hw, 2, op, "input_hw")
-    (sh, sw), (ph, pw), (dh, dw) = (ints(v, 2, op, a) for v, a in [
-        (stride, "stride"), (padding, "padding"), (dilation, "dilation")])
+    (sh, sw), (ph, pw), (dh, dw) = (
+        ints(v, 2, op, a)
+        for v, a in [(stride, "stride"), (padding, "padding"), (dilation, "dilation")]
+    )
     P = conv_output_size(H, k.shape[0], sh, ph, dh)
     Q = conv_output_size(W, k.shape[1], sw, pw, dw)
     M = np.zeros((P * Q, H * W), dtype=k.dtype)
@@ -246,7 +312,18 @@ def conv_matrix(kernel, input_hw, stride=1, padding=0, dilation=1) -> Array:
 
 
 __all__ = [
-    "conv1d", "conv2d", "conv3d", "conv1d_backward", "conv2d_backward", "conv3d_backward",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "conv_transpose1d_backward",
-    "conv_transpose2d_backward", "conv_transpose3d_backward", "conv_output_size", "conv_matrix",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv1d_backward",
+    "conv2d_backward",
+    "conv3d_backward",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "conv_transpose1d_backward",
+    "conv_transpose2d_backward",
+    "conv_transpose3d_backward",
+    "conv_output_size",
+    "conv_matrix",
 ]

@@ -25,7 +25,8 @@ __all__ = [
     "add", "sub", "mul", "div",
     "relu_backward", "leaky_relu_backward", "prelu_backward", "elu_backward", "selu_backward",
     "gelu_backward", "silu_backward", "swish_backward", "sigmoid_backward", "tanh_backward",
-    "erf_backward", "softplus_backward", "maxout_backward", "exp_backward", "log_backward", "sqrt_backward",
+    "erf_backward", "softplus_backward", "maxout_backward", "exp_backward", "log_backward",
+    "sqrt_backward",
     "neg_backward", "abs_backward",
     "add_backward", "sub_backward", "mul_backward", "div_backward",
 ]  # fmt: skip

@@ -97,8 +97,11 @@ def _broadcast(op: str, arg: str, a: np.ndarray | None, shape: tuple) -> np.ndar
 def _point_args(name: str, weight: Any = None, pos_weight: Any = None, **arrays: Any):
     *rest, w, pw = floats(name, **arrays, weight=weight, pos_weight=pos_weight)
     x = rest[-2]
-    return [*rest, _broadcast(name, "weight", w, x.shape), _broadcast(name, "pos_weight", pw,
-                                                                       x.shape)]
+    return [
+        *rest,
+        _broadcast(name, "weight", w, x.shape),
+        _broadcast(name, "pos_weight", pw, x.shape),
+    ]
 
 
 def _point(name: str, input: Any, target: Any, reduction: str, weight=None, pos_weight=None):
@@ -106,8 +109,15 @@ def _point(name: str, input: Any, target: Any, reduction: str, weight=None, pos_
     return getattr(_core, name)(x, t, w, reduction, pw)
 
 
-def _point_backward(name: str, grad_output: Any, input: Any, target: Any, reduction: str,
-                    weight=None, pos_weight=None):
+def _point_backward(
+    name: str,
+    grad_output: Any,
+    input: Any,
+    target: Any,
+    reduction: str,
+    weight=None,
+    pos_weight=None,
+):
     g, x, t, w, pw = _point_args(
         name, weight, pos_weight, grad_output=grad_output, input=input, target=target
     )
@@ -165,9 +175,7 @@ def binary_cross_entropy_with_logits(
     >>> round(float(binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]))), 6)
     0.693147
     """
-    return _point(
-        "binary_cross_entropy_with_logits", input, target, reduction, weight, pos_weight
-    )
+    return _point("binary_cross_entropy_with_logits", input, target, reduction, weight, pos_weight)
 
 
 def binary_cross_entropy_with_logits_backward(

@@ -153,8 +153,9 @@ def _shape(normalized_shape: Any, op: str) -> list[int]:
         isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in normalized_shape
     ):
         return [int(d) for d in normalized_shape]
-    raise TypeError(f"{op}: normalized_shape must be an int or a sequence of ints, "
-                    f"got {normalized_shape!r}")
+    raise TypeError(
+        f"{op}: normalized_shape must be an int or a sequence of ints, got {normalized_shape!r}"
+    )
 
 
 def layer_norm(

@@ -53,8 +53,15 @@ def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, retu
     return tuple(out) if return_indices else out[0]
 
 
-def max_pool1d(input: Array, kernel_size: Ints, stride: Ints | None = None, padding: Ints = 0,
-               dilation: Ints = 1, ceil_mode: bool = False, return_indices: bool = False):
+def max_pool1d(
+    input: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    dilation: Ints = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """Max over sliding windows of (N, C, W) -> (N, C, Q); indices index each W-row.
 
     >>> max_pool1d(np.array([[[1., 3, 2, 5]]]), 2)
@@ -63,8 +70,15 @@ def max_pool1d(input: Array, kernel_size: Ints, stride: Ints | None = None, padd
     return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool2d(input: Array, kernel_size: Ints, stride: Ints | None = None, padding: Ints = 0,
-               dilation: Ints = 1, ceil_mode: bool = False, return_indices: bool = False):
+def max_pool2d(
+    input: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    dilation: Ints = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     """Max over sliding windows of (N, C, H, W) -> (N, C, P, Q); ties go to the first maximum.
 
     >>> max_pool2d(np.arange(16.).reshape(1, 1, 4, 4), 2)[0, 0]
@@ -74,8 +88,9 @@ def max_pool2d(input: Array, kernel_size: Ints, stride: Ints | None = None, padd
     return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def _max_pool_backward(nd, grad_output, input, kernel_size, stride, padding, dilation,
-                       ceil_mode, indices):
+def _max_pool_backward(
+    nd, grad_output, input, kernel_size, stride, padding, dilation, ceil_mode, indices
+):
     op = f"max_pool{nd}d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
     k, s, p, d = _window(op, nd, kernel_size, stride, padding, dilation)
@@ -83,22 +98,35 @@ def _max_pool_backward(nd, grad_output, input, kernel_size, stride, padding, dil
     return (_core.max_pool_backward(nd, dy, x, k, s, p, d, bool(ceil_mode), idx),)
 
 
-def max_pool1d_backward(grad_output: Array, input: Array, kernel_size: Ints,
-                        stride: Ints | None = None, padding: Ints = 0, dilation: Ints = 1,
-                        ceil_mode: bool = False, indices: Array | None = None
-                        ) -> tuple[np.ndarray]:
+def max_pool1d_backward(
+    grad_output: Array,
+    input: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    dilation: Ints = 1,
+    ceil_mode: bool = False,
+    indices: Array | None = None,
+) -> tuple[np.ndarray]:
     """(grad_input,) of max_pool1d: each output's gradient goes to its window's argmax.
 
     The argmax is found again in input, or read from `indices` (return_indices=True's).
     """
-    return _max_pool_backward(1, grad_output, input, kernel_size, stride, padding, dilation,
-                              ceil_mode, indices)
+    return _max_pool_backward(
+        1, grad_output, input, kernel_size, stride, padding, dilation, ceil_mode, indices
+    )
 
 
-def max_pool2d_backward(grad_output: Array, input: Array, kernel_size: Ints,
-                        stride: Ints | None = None, padding: Ints = 0, dilation: Ints = 1,
-                        ceil_mode: bool = False, indices: Array | None = None
-                        ) -> tuple[np.ndarray]:
+def max_pool2d_backward(
+    grad_output: Array,
+    input: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    dilation: Ints = 1,
+    ceil_mode: bool = False,
+    indices: Array | None = None,
+) -> tuple[np.ndarray]:
     """(grad_input,) of max_pool2d: each output's gradient goes to its window's argmax.
 
     The argmax is found again in input, or read from `indices` (return_indices=True's).
@@ -107,8 +135,9 @@ def max_pool2d_backward(grad_output: Array, input: Array, kernel_size: Ints,
     array([[0., 1.],
            [0., 0.]])
     """
-    return _max_pool_backward(2, grad_output, input, kernel_size, stride, padding, dilation,
-                              ceil_mode, indices)
+    return _max_pool_backward(
+        2, grad_output, input, kernel_size, stride, padding, dilation, ceil_mode, indices
+    )
 
 
 def _avg_args(op, nd, kernel_size, stride, padding, divisor_override):
@@ -120,8 +149,14 @@ def _avg_args(op, nd, kernel_size, stride, padding, divisor_override):
     return k, s, p, divisor_override
 
 
-def avg_pool1d(input: Array, kernel_size: Ints, stride: Ints | None = None, padding: Ints = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
+def avg_pool1d(
+    input: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> np.ndarray:
     """Mean over sliding windows of (N, C, W) -> (N, C, Q).
 
     >>> avg_pool1d(np.array([[[1., 3, 2, 6]]]), 2)
@@ -132,9 +167,15 @@ def avg_pool1d(input: Array, kernel_size: Ints, stride: Ints | None = None, padd
     return _core.avg_pool(1, x, k, s, p, bool(ceil_mode), bool(count_include_pad), None)
 
 
-def avg_pool2d(input: Array, kernel_size: Ints, stride: Ints | None = None, padding: Ints = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True,
-               divisor_override: int | None = None) -> np.ndarray:
+def avg_pool2d(
+    input: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> np.ndarray:
     """Mean over sliding windows of (N, C, H, W) -> (N, C, P, Q).
 
     The divisor is divisor_override if given, else the window's size with the padding
@@ -149,26 +190,40 @@ def avg_pool2d(input: Array, kernel_size: Ints, stride: Ints | None = None, padd
     return _core.avg_pool(2, x, k, s, p, bool(ceil_mode), bool(count_include_pad), div)
 
 
-def avg_pool1d_backward(grad_output: Array, input: Array, kernel_size: Ints,
-                        stride: Ints | None = None, padding: Ints = 0, ceil_mode: bool = False,
-                        count_include_pad: bool = True) -> tuple[np.ndarray]:
+def avg_pool1d_backward(
+    grad_output: Array,
+    input: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> tuple[np.ndarray]:
     """(grad_input,) of avg_pool1d: each window's taps get grad / divisor."""
     dy, x = floats("avg_pool1d_backward", grad_output=grad_output, input=input)
     k, s, p, _ = _avg_args("avg_pool1d_backward", 1, kernel_size, stride, padding, None)
-    return (_core.avg_pool_backward(1, dy, x, k, s, p, bool(ceil_mode), bool(count_include_pad),
-                                    None),)
+    return (
+        _core.avg_pool_backward(1, dy, x, k, s, p, bool(ceil_mode), bool(count_include_pad), None),
+    )
 
 
-def avg_pool2d_backward(grad_output: Array, input: Array, kernel_size: Ints,
-                        stride: Ints | None = None, padding: Ints = 0, ceil_mode: bool = False,
-                        count_include_pad: bool = True,
-                        divisor_override: int | None = None) -> tuple[np.ndarray]:
+def avg_pool2d_backward(
+    grad_output: Array,
+    input: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> tuple[np.ndarray]:
     """(grad_input,) of avg_pool2d: each window's taps get grad / divisor."""
     op = "avg_pool2d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
     k, s, p, div = _avg_args(op, 2, kernel_size, stride, padding, divisor_override)
-    return (_core.avg_pool_backward(2, dy, x, k, s, p, bool(ceil_mode), bool(count_include_pad),
-                                    div),)
+    return (
+        _core.avg_pool_backward(2, dy, x, k, s, p, bool(ceil_mode), bool(count_include_pad), div),
+    )
 
 
 def _adaptive_size(op: str, nd: int, output_size: Any, x: np.ndarray) -> tuple[int, ...]:
@@ -198,16 +253,18 @@ def adaptive_avg_pool2d(input: Array, output_size: Any) -> np.ndarray:
     return _core.adaptive_avg_pool(2, x, _adaptive_size("adaptive_avg_pool2d", 2, output_size, x))
 
 
-def adaptive_avg_pool1d_backward(grad_output: Array, input: Array,
-                                 output_size: Ints) -> tuple[np.ndarray]:
+def adaptive_avg_pool1d_backward(
+    grad_output: Array, input: Array, output_size: Ints
+) -> tuple[np.ndarray]:
     """(grad_input,) of adaptive_avg_pool1d."""
     op = "adaptive_avg_pool1d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
     return (_core.adaptive_avg_pool_backward(1, dy, x, _adaptive_size(op, 1, output_size, x)),)
 
 
-def adaptive_avg_pool2d_backward(grad_output: Array, input: Array,
-                                 output_size: Any) -> tuple[np.ndarray]:
+def adaptive_avg_pool2d_backward(
+    grad_output: Array, input: Array, output_size: Any
+) -> tuple[np.ndarray]:
     """(grad_input,) of adaptive_avg_pool2d."""
     op = "adaptive_avg_pool2d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
@@ -245,8 +302,9 @@ def global_max_pool2d_backward(grad_output: Array, input: Array) -> tuple[np.nda
 def _indices(op: str, indices: Any) -> np.ndarray:
     a = _asarray(indices, op, "indices")
     if a.dtype.kind not in "iu":
-        raise TypeError(f"{op}: indices must be an integer array, got dtype {a.dtype} "
-                        f"with shape {a.shape}")
+        raise TypeError(
+            f"{op}: indices must be an integer array, got dtype {a.dtype} with shape {a.shape}"
+        )
     return np.ascontiguousarray(a, dtype=np.int64)
 
 
@@ -258,8 +316,14 @@ def _unpool_args(op, kernel_size, stride, padding, output_size):
     return k, s, p, ints(out[-2:] if len(out) == 4 else out, 2, op, "output_size")
 
 
-def max_unpool2d(input: Array, indices: Array, kernel_size: Ints, stride: Ints | None = None,
-                 padding: Ints = 0, output_size: Sequence[int] | None = None) -> np.ndarray:
+def max_unpool2d(
+    input: Array,
+    indices: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    output_size: Sequence[int] | None = None,
+) -> np.ndarray:
     """Partial inverse of max_pool2d: (N, C, H, W) values placed at their indices, 0 elsewhere.
 
     >>> y, i = max_pool2d(np.array([[[[1., 4], [3, 2]]]]), 2, return_indices=True)
@@ -272,9 +336,15 @@ def max_unpool2d(input: Array, indices: Array, kernel_size: Ints, stride: Ints |
     return _core.max_unpool2d(x, _indices("max_unpool2d", indices), k, s, p, list(out))
 
 
-def max_unpool2d_backward(grad_output: Array, input: Array, indices: Array, kernel_size: Ints,
-                          stride: Ints | None = None, padding: Ints = 0,
-                          output_size: Sequence[int] | None = None) -> tuple[np.ndarray]:
+def max_unpool2d_backward(
+    grad_output: Array,
+    input: Array,
+    indices: Array,
+    kernel_size: Ints,
+    stride: Ints | None = None,
+    padding: Ints = 0,
+    output_size: Sequence[int] | None = None,
+) -> tuple[np.ndarray]:
     """(grad_input,) of max_unpool2d: grad_output read back at the indices."""
     op = "max_unpool2d_backward"
     dy, x = floats(op, grad_output=grad_output, input=input)
@@ -284,11 +354,22 @@ def max_unpool2d_backward(grad_output: Array, input: Array, indices: Array, kern
 
 __all__ = [
     "pool_output_size",
-    "max_pool1d", "max_pool2d", "max_pool1d_backward", "max_pool2d_backward",
-    "avg_pool1d", "avg_pool2d", "avg_pool1d_backward", "avg_pool2d_backward",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-    "adaptive_avg_pool1d_backward", "adaptive_avg_pool2d_backward",
-    "global_avg_pool2d", "global_max_pool2d",
-    "global_avg_pool2d_backward", "global_max_pool2d_backward",
-    "max_unpool2d", "max_unpool2d_backward",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool1d_backward",
+    "max_pool2d_backward",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool1d_backward",
+    "avg_pool2d_backward",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool1d_backward",
+    "adaptive_avg_pool2d_backward",
+    "global_avg_pool2d",
+    "global_max_pool2d",
+    "global_avg_pool2d_backward",
+    "global_max_pool2d_backward",
+    "max_unpool2d",
+    "max_unpool2d_backward",
 ]
