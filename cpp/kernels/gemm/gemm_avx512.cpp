@@ -38,23 +38,24 @@ inline void finish_store(__m512 acc, float* c, const float* bias_col, float bias
 // a is (kc, MR) packed (rows >= R are padding), b is (kc, NR) packed; c is (R, nr) with row
 // stride ldc, nr = NR unless MASKED (then mask[v] selects the live columns of vector v).
 // DIRECT: nothing is packed — a is A itself, (R, kc) with row stride lda, and b is B itself,
-// (kc, nr) with row stride ldb, read with masks past nr.
-template <int R, bool MASKED, bool DIRECT = false>
+// (kc, nr) with row stride ldb, read with masks past nr. Only the first L vectors of columns
+// are computed (an edge tile of nr <= 16 columns needs one).
+template <int R, bool MASKED, bool DIRECT = false, int L = NV>
 void tile(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b,
           int64_t ldb, float* c, int64_t ldc, const TileArgs& t, const __mmask16* mask) {
-  __m512 acc[R][NV];
+  __m512 acc[R][L];
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    for (int v = 0; v < L; ++v) acc[i][v] = _mm512_setzero_ps();
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
   }
 #pragma GCC unroll 2
   for (int64_t k = 0; k < kc; ++k, a += DIRECT ? 1 : MR, b += ldb) {
-    __m512 bv[NV];
+    __m512 bv[L];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v)
+    for (int v = 0; v < L; ++v)
       bv[v] = DIRECT && MASKED ? _mm512_maskz_loadu_ps(mask[v], b + 16 * v)
                                : _mm512_loadu_ps(b + 16 * v);
     if (!DIRECT) _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
@@ -62,7 +63,7 @@ void tile(int64_t kc, const float* __restrict a, int64_t lda, const float* __res
     for (int i = 0; i < R; ++i) {
       const __m512 ai = _mm512_set1_ps(DIRECT ? a[i * lda] : a[i]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      for (int v = 0; v < L; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
     }
   }
 #pragma GCC unroll 16
@@ -70,7 +71,7 @@ void tile(int64_t kc, const float* __restrict a, int64_t lda, const float* __res
     float* ci = c + i * ldc;
     const float br = t.bias_row ? t.bias_row[i] : 0.f;
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v)
+    for (int v = 0; v < L; ++v)
       if (!MASKED || mask[v])
         finish_store<MASKED>(acc[i][v], ci + 16 * v, t.bias_col ? t.bias_col + 16 * v : nullptr,
                              br, t, MASKED ? mask[v] : __mmask16(0xffff));
@@ -86,7 +87,13 @@ template <bool DIRECT, int... Rs>
 void edge_rows(int r, int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb,
                float* c, int64_t ldc, const TileArgs& t, const __mmask16* mask,
                std::integer_sequence<int, Rs...>) {
-  ((r == Rs + 1 ? tile<Rs + 1, true, DIRECT>(kc, a, lda, b, ldb, c, ldc, t, mask) : void()), ...);
+  static_assert(NV == 2, "edge tiles dispatch on 1 or 2 live column vectors");
+  if (mask[1])
+    ((r == Rs + 1 ? tile<Rs + 1, true, DIRECT, 2>(kc, a, lda, b, ldb, c, ldc, t, mask) : void()),
+     ...);
+  else
+    ((r == Rs + 1 ? tile<Rs + 1, true, DIRECT, 1>(kc, a, lda, b, ldb, c, ldc, t, mask) : void()),
+     ...);
 }
 
 void column_masks(int64_t nr, __mmask16* mask) {
