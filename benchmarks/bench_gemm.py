@@ -4,9 +4,9 @@ torch. flops = 2 M N K."""
 from __future__ import annotations
 
 import numpy as np
+from harness import Case
 
 import pygraph as pg
-from harness import Case
 
 try:
     import torch
@@ -21,8 +21,9 @@ def _case(name: str, M: int, N: int, K: int, rng: np.random.Generator) -> Case:
     if torch is not None:
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         impls["torch"] = lambda: torch.matmul(ta, tb)
-    return Case(name, impls, flops=2.0 * M * N * K, nbytes=4.0 * (M * K + K * N + M * N),
-                group="gemm")
+    return Case(
+        name, impls, flops=2.0 * M * N * K, nbytes=4.0 * (M * K + K * N + M * N), group="gemm"
+    )
 
 
 def cases(quick: bool) -> list[Case]:

@@ -6,23 +6,37 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import torch_or_skip
 
 import pygraph as pg
-from conftest import torch_or_skip
 
 ops = pg.ops
 
 # Around every variant's tiles (14x32 AVX-512, 6x16 AVX2, 6x8 portable), the small-M/N
 # path (<= 4), the K block (256) and the AVX-512 M block (168).
 SHAPES = [
-    (1, 1, 1), (1, 7, 3), (5, 1, 9), (4, 33, 17), (5, 40, 3), (6, 16, 8), (7, 17, 9),
-    (13, 31, 15), (14, 32, 16), (15, 33, 17), (28, 64, 257), (29, 65, 300), (169, 70, 40),
-    (3, 300, 700), (300, 2, 513), (97, 100, 513),
+    (1, 1, 1),
+    (1, 7, 3),
+    (5, 1, 9),
+    (4, 33, 17),
+    (5, 40, 3),
+    (6, 16, 8),
+    (7, 17, 9),
+    (13, 31, 15),
+    (14, 32, 16),
+    (15, 33, 17),
+    (28, 64, 257),
+    (29, 65, 300),
+    (169, 70, 40),
+    (3, 300, 700),
+    (300, 2, 513),
+    (97, 100, 513),
 ]
 
 
-def np_gemm(a, b, c=None, alpha=1.0, beta=0.0, ta=False, tb=False, bias=None, axis=1,
-            act=None, slope=0.01):
+def np_gemm(
+    a, b, c=None, alpha=1.0, beta=0.0, ta=False, tb=False, bias=None, axis=1, act=None, slope=0.01
+):
     a = a.astype(np.float64).T if ta else a.astype(np.float64)
     b = b.astype(np.float64).T if tb else b.astype(np.float64)
     out = alpha * (a @ b)
@@ -50,8 +64,12 @@ def close(got, exp, K):
 def test_variants_are_listed_best_first():
     names = pg.kernel_variants("gemm")
     assert names[-1] == "gemm_f32_ref"
-    expected = {"avx512": "gemm_f32_14x32_avx512", "avx2": "gemm_f32_6x16_avx2",
-                "portable": "gemm_f32_6x8_portable", "ref": "gemm_f32_ref"}
+    expected = {
+        "avx512": "gemm_f32_14x32_avx512",
+        "avx2": "gemm_f32_6x16_avx2",
+        "portable": "gemm_f32_6x8_portable",
+        "ref": "gemm_f32_ref",
+    }
     assert names[0] == expected[pg.active_isa()]
 
 
@@ -61,8 +79,8 @@ def test_textbook_example():
     np.testing.assert_array_equal(ops.matmul(a, b), [[19, 22], [43, 50]])
     np.testing.assert_array_equal(ops.gemm(a, b, trans_a=True), [[26, 30], [38, 44]])
     np.testing.assert_array_equal(
-        ops.gemm(a, b, bias=np.array([-20, 0]), bias_axis=0, activation="relu"),
-        [[0, 2], [43, 50]])
+        ops.gemm(a, b, bias=np.array([-20, 0]), bias_axis=0, activation="relu"), [[0, 2], [43, 50]]
+    )
     np.testing.assert_array_equal(ops.linear(a, b, np.array([1, -100])), [[18, -77], [40, -47]])
 
 
@@ -85,8 +103,16 @@ def test_alpha_beta_bias_activation(isa, rng, M, N, K):
         c = rng.standard_normal((M, N)).astype(np.float32)
         for axis, act in itertools.product([0, 1], [None, "relu", "leaky_relu"]):
             bias = rng.standard_normal(M if axis == 0 else N).astype(np.float32)
-            kw = dict(alpha=-0.5, beta=1.5, trans_a=ta, trans_b=tb, bias=bias, bias_axis=axis,
-                      activation=act, negative_slope=0.2)
+            kw = {
+                "alpha": -0.5,
+                "beta": 1.5,
+                "trans_a": ta,
+                "trans_b": tb,
+                "bias": bias,
+                "bias_axis": axis,
+                "activation": act,
+                "negative_slope": 0.2,
+            }
             got = ops.gemm(a, b, c, **kw)
             exp = np_gemm(a, b, c, -0.5, 1.5, ta, tb, bias, axis, act, 0.2)
             close(got, exp, K)
@@ -115,11 +141,22 @@ def test_float64_is_exact_on_integers_and_matches_numpy(rng):
     np.testing.assert_allclose(ops.matmul(x, y), x @ y, rtol=1e-13, atol=1e-13)
 
 
-@pytest.mark.parametrize("sa,sb", [
-    ((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)),
-    ((2, 1, 3, 4), (5, 4, 2)), ((1, 3, 4), (6, 4, 2)), ((6, 7, 9), (6, 9, 5)),
-    ((4, 1, 2, 3), (1, 5, 3, 2)), ((2, 3, 20), (20,)), ((20,), (3, 20, 17)),
-])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3,), (3,)),
+        ((3,), (3, 4)),
+        ((2, 3), (3,)),
+        ((5, 2, 3), (3, 4)),
+        ((2, 3), (5, 3, 4)),
+        ((2, 1, 3, 4), (5, 4, 2)),
+        ((1, 3, 4), (6, 4, 2)),
+        ((6, 7, 9), (6, 9, 5)),
+        ((4, 1, 2, 3), (1, 5, 3, 2)),
+        ((2, 3, 20), (20,)),
+        ((20,), (3, 20, 17)),
+    ],
+)
 def test_matmul_numpy_semantics(isa, rng, sa, sb):
     a = rng.standard_normal(sa).astype(np.float32)
     b = rng.standard_normal(sb).astype(np.float32)
@@ -153,8 +190,18 @@ def test_gemv_shapes(isa, rng):
             a, b = operands(rng, M, N, K, ta, tb)
             c = rng.standard_normal((M, N)).astype(np.float32)
             bias = rng.standard_normal(M).astype(np.float32)
-            got = ops.gemm(a, b, c, alpha=2, beta=-1, trans_a=ta, trans_b=tb, bias=bias,
-                           bias_axis=0, activation="leaky_relu")
+            got = ops.gemm(
+                a,
+                b,
+                c,
+                alpha=2,
+                beta=-1,
+                trans_a=ta,
+                trans_b=tb,
+                bias=bias,
+                bias_axis=0,
+                activation="leaky_relu",
+            )
             close(got, np_gemm(a, b, c, 2, -1, ta, tb, bias, 0, "leaky_relu"), K)
 
 
@@ -169,8 +216,13 @@ def test_threads_give_the_same_result(rng):
     s = rng.standard_normal((16, 20, 30)).astype(np.float32)  # batched, split over the batch
 
     def run():
-        return (ops.matmul(a, b), ops.gemm(b, a, trans_a=True, trans_b=True), ops.matmul(x, y),
-                ops.matmul(w, v), ops.matmul(s, s.transpose(0, 2, 1)))
+        return (
+            ops.matmul(a, b),
+            ops.gemm(b, a, trans_a=True, trans_b=True),
+            ops.matmul(x, y),
+            ops.matmul(w, v),
+            ops.matmul(s, s.transpose(0, 2, 1)),
+        )
 
     try:
         pg.set_num_threads(1)
@@ -196,23 +248,35 @@ def fd_grad(f, x, eps=1e-6):
     return g
 
 
-@pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((4,), (2, 4, 3)),
-                                   ((2, 1, 3, 4), (3, 4, 2)), ((3,), (3,)),
-                                   ((2, 3, 4), (2, 4, 5))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3, 4), (4, 2)),
+        ((2, 3, 4), (4, 5)),
+        ((4,), (2, 4, 3)),
+        ((2, 1, 3, 4), (3, 4, 2)),
+        ((3,), (3,)),
+        ((2, 3, 4), (2, 4, 5)),
+    ],
+)
 def test_matmul_backward_finite_differences(rng, sa, sb):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     w = rng.standard_normal(np.matmul(a, b).shape)
     ga, gb = ops.matmul_backward(w, a, b)
-    loss = lambda: float(np.sum(ops.matmul(a, b) * w))  # noqa: E731
+    loss = lambda: float(np.sum(ops.matmul(a, b) * w))
     np.testing.assert_allclose(ga, fd_grad(loss, a), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gb, fd_grad(loss, b), rtol=1e-6, atol=1e-7)
 
 
 def test_linear_backward_finite_differences(rng):
-    x, wt, bias = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    x, wt, bias = (
+        rng.standard_normal((2, 3, 4)),
+        rng.standard_normal((5, 4)),
+        rng.standard_normal(5),
+    )
     g = rng.standard_normal((2, 3, 5))
     gx, gw, gbias = ops.linear_backward(g, x, wt, bias)
-    loss = lambda: float(np.sum(ops.linear(x, wt, bias) * g))  # noqa: E731
+    loss = lambda: float(np.sum(ops.linear(x, wt, bias) * g))
     np.testing.assert_allclose(gx, fd_grad(loss, x), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gw, fd_grad(loss, wt), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gbias, fd_grad(loss, bias), rtol=1e-6, atol=1e-7)
@@ -221,8 +285,14 @@ def test_linear_backward_finite_differences(rng):
 
 def test_backward_against_torch(rng):
     torch = torch_or_skip()
-    shapes = [((5, 7), (7, 3)), ((4, 6, 9), (9, 8)), ((2, 1, 5, 6), (3, 6, 4)), ((9,), (9, 2)),
-              ((3, 40, 33), (3, 33, 70)), ((1, 300), (300, 200))]
+    shapes = [
+        ((5, 7), (7, 3)),
+        ((4, 6, 9), (9, 8)),
+        ((2, 1, 5, 6), (3, 6, 4)),
+        ((9,), (9, 2)),
+        ((3, 40, 33), (3, 33, 70)),
+        ((1, 300), (300, 200)),
+    ]
     for sa, sb in shapes:
         a = rng.standard_normal(sa).astype(np.float32)
         b = rng.standard_normal(sb).astype(np.float32)
@@ -243,43 +313,90 @@ def test_backward_against_torch(rng):
         out = torch.nn.functional.linear(tx, tw, tbias)
         g = rng.standard_normal(tuple(out.shape)).astype(np.float32)
         out.backward(torch.tensor(g))
-        np.testing.assert_allclose(ops.linear(x, w, bias), out.detach().numpy(), rtol=1e-4,
-                                   atol=1e-4)
+        np.testing.assert_allclose(
+            ops.linear(x, w, bias), out.detach().numpy(), rtol=1e-4, atol=1e-4
+        )
         for mine, theirs in zip(ops.linear_backward(g, x, w, bias), (tx, tw, tbias)):
             np.testing.assert_allclose(mine, theirs.grad.numpy(), rtol=1e-4, atol=2e-4)
 
 
 F = np.ones((2, 3), np.float32)
 BAD = [
-    (ValueError, r"matmul: a has shape \(2, 3\) and b has shape \(2, 3\): a's columns \(3\) "
-                 r"must equal b's rows \(2\)", lambda: ops.matmul(F, F)),
+    (
+        ValueError,
+        (
+            r"matmul: a has shape \(2, 3\) and b has shape \(2, 3\): a's columns \(3\) "
+            r"must equal b's rows \(2\)"
+        ),
+        lambda: ops.matmul(F, F),
+    ),
     (ValueError, r"matmul: a must have at least 1 dimension", lambda: ops.matmul(1.0, F)),
-    (ValueError, r"matmul: the batch dimensions of a \(2, 2, 3\) and b \(3, 3, 2\) do not "
-                 r"broadcast: 2 vs 3", lambda: ops.matmul(np.ones((2, 2, 3)), np.ones((3, 3, 2)))),
+    (
+        ValueError,
+        (
+            r"matmul: the batch dimensions of a \(2, 2, 3\) and b \(3, 3, 2\) do not "
+            r"broadcast: 2 vs 3"
+        ),
+        lambda: ops.matmul(np.ones((2, 2, 3)), np.ones((3, 3, 2))),
+    ),
     (ValueError, r"matmul: a is empty", lambda: ops.matmul(np.ones((0, 3)), np.ones((3, 2)))),
     (TypeError, r"matmul: b must be a real numeric array", lambda: ops.matmul(F, "x")),
     (ValueError, r"bmm: a must be 3-D \(B, M, K\), got shape \(2, 3\)", lambda: ops.bmm(F, F)),
-    (ValueError, r"bmm: a has batch 2 but b has batch 3",
-     lambda: ops.bmm(np.ones((2, 2, 3)), np.ones((3, 3, 2)))),
-    (ValueError, r"gemm: op\(a\) has 3 columns but op\(b\) has 2 rows \(a \(2, 3\), b \(2, 3\), "
-                 r"trans_a=False, trans_b=False\)", lambda: ops.gemm(F, F)),
-    (ValueError, r"gemm: c must have shape \(M, N\) = \(2, 2\), got \(2, 3\)",
-     lambda: ops.gemm(F, F, F, trans_b=True)),
-    (ValueError, r"gemm: bias must have shape \(2,\) for bias_axis=1",
-     lambda: ops.gemm(F, F, trans_b=True, bias=np.ones(3))),
-    (ValueError, r"gemm: bias_axis must be 0 .* got 2",
-     lambda: ops.gemm(F, F, trans_b=True, bias=np.ones(2), bias_axis=2)),
-    (ValueError, r"gemm: activation must be None, 'relu' or 'leaky_relu', got 'tanh'",
-     lambda: ops.gemm(F, F, trans_b=True, activation="tanh")),
+    (
+        ValueError,
+        r"bmm: a has batch 2 but b has batch 3",
+        lambda: ops.bmm(np.ones((2, 2, 3)), np.ones((3, 3, 2))),
+    ),
+    (
+        ValueError,
+        (
+            r"gemm: op\(a\) has 3 columns but op\(b\) has 2 rows \(a \(2, 3\), b \(2, 3\), "
+            r"trans_a=False, trans_b=False\)"
+        ),
+        lambda: ops.gemm(F, F),
+    ),
+    (
+        ValueError,
+        r"gemm: c must have shape \(M, N\) = \(2, 2\), got \(2, 3\)",
+        lambda: ops.gemm(F, F, F, trans_b=True),
+    ),
+    (
+        ValueError,
+        r"gemm: bias must have shape \(2,\) for bias_axis=1",
+        lambda: ops.gemm(F, F, trans_b=True, bias=np.ones(3)),
+    ),
+    (
+        ValueError,
+        r"gemm: bias_axis must be 0 .* got 2",
+        lambda: ops.gemm(F, F, trans_b=True, bias=np.ones(2), bias_axis=2),
+    ),
+    (
+        ValueError,
+        r"gemm: activation must be None, 'relu' or 'leaky_relu', got 'tanh'",
+        lambda: ops.gemm(F, F, trans_b=True, activation="tanh"),
+    ),
     (ValueError, r"gemm: a must be 2-D \(M, K\)", lambda: ops.gemm(np.ones(3), F)),
-    (ValueError, r"linear: input has 3 features \(last dim\) but weight \(4, 2\) expects 2",
-     lambda: ops.linear(F, np.ones((4, 2)))),
-    (ValueError, r"linear: bias must have shape \(4,\) to match weight \(4, 3\), got \(3,\)",
-     lambda: ops.linear(F, np.ones((4, 3)), np.ones(3))),
-    (ValueError, r"linear: weight must be 2-D \(out_features, in_features\)", lambda: ops.linear(F, np.ones(3))),
+    (
+        ValueError,
+        r"linear: input has 3 features \(last dim\) but weight \(4, 2\) expects 2",
+        lambda: ops.linear(F, np.ones((4, 2))),
+    ),
+    (
+        ValueError,
+        r"linear: bias must have shape \(4,\) to match weight \(4, 3\), got \(3,\)",
+        lambda: ops.linear(F, np.ones((4, 3)), np.ones(3)),
+    ),
+    (
+        ValueError,
+        r"linear: weight must be 2-D \(out_features, in_features\)",
+        lambda: ops.linear(F, np.ones(3)),
+    ),
     (ValueError, r"matmul_backward: grad_output", lambda: ops.matmul_backward(F, F, F.T)),
-    (ValueError, r"linear_backward: grad_output",
-     lambda: ops.linear_backward(np.ones((2, 5)), F, np.ones((4, 3)))),
+    (
+        ValueError,
+        r"linear_backward: grad_output",
+        lambda: ops.linear_backward(np.ones((2, 5)), F, np.ones((4, 3))),
+    ),
 ]
 
 

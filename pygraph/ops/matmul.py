@@ -7,7 +7,6 @@ import numpy as np
 from .. import _core
 from ._args import floats
 
-
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -15,9 +14,14 @@ def _ready(a: object, b: object) -> bool:
     """Both already what the kernels take (same float dtype, C-contiguous, not scalars):
     skip the conversion, which costs more than a small product."""
     return (
-        type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype
-        and a.dtype in _FLOAT_DTYPES and a.ndim > 0 and b.ndim > 0
-        and a.flags.c_contiguous and b.flags.c_contiguous
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.dtype == b.dtype
+        and a.dtype in _FLOAT_DTYPES
+        and a.ndim > 0
+        and b.ndim > 0
+        and a.flags.c_contiguous
+        and b.flags.c_contiguous
     )
 
 
@@ -72,8 +76,17 @@ def gemm(
     """
     a, b, c, bias = floats("gemm", a=a, b=b, c=c, bias=bias)
     return _core.gemm(
-        a, b, c, float(alpha), float(beta), bool(trans_a), bool(trans_b), bias, int(bias_axis),
-        "none" if activation is None else str(activation), float(negative_slope),
+        a,
+        b,
+        c,
+        float(alpha),
+        float(beta),
+        bool(trans_a),
+        bool(trans_b),
+        bias,
+        int(bias_axis),
+        "none" if activation is None else str(activation),
+        float(negative_slope),
     )
 
 
@@ -106,4 +119,4 @@ def linear_backward(
     return _core.linear_backward(grad_output, input, weight, bias)
 
 
-__all__ = ["matmul", "bmm", "gemm", "linear", "matmul_backward", "linear_backward"]
+__all__ = ["bmm", "gemm", "linear", "linear_backward", "matmul", "matmul_backward"]

@@ -37,28 +37,33 @@ inline void finish_store(__m512 acc, float* c, const float* bias_col, float bias
 
 // a is (kc, MR) packed (rows >= R are padding), b is (kc, NR) packed; c is (R, nr) with row
 // stride ldc, nr = NR unless MASKED (then mask[v] selects the live columns of vector v).
-template <int R, bool MASKED>
-void tile(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb, float* c,
-          int64_t ldc, const TileArgs& t, const __mmask16* mask) {
-  __m512 acc[R][NV];
+// DIRECT: nothing is packed — a is A itself, (R, kc) with row stride lda, and b is B itself,
+// (kc, nr) with row stride ldb, read with masks past nr. Only the first L vectors of columns
+// are computed (an edge tile of nr <= 16 columns needs one).
+template <int R, bool MASKED, bool DIRECT = false, int L = NV>
+void tile(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b,
+          int64_t ldb, float* c, int64_t ldc, const TileArgs& t, const __mmask16* mask) {
+  __m512 acc[R][L];
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    for (int v = 0; v < L; ++v) acc[i][v] = _mm512_setzero_ps();
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
   }
 #pragma GCC unroll 2
-  for (int64_t k = 0; k < kc; ++k, a += MR, b += ldb) {
-    __m512 bv[NV];
+  for (int64_t k = 0; k < kc; ++k, a += DIRECT ? 1 : MR, b += ldb) {
+    __m512 bv[L];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
-    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
+    for (int v = 0; v < L; ++v)
+      bv[v] = DIRECT && MASKED ? _mm512_maskz_loadu_ps(mask[v], b + 16 * v)
+                               : _mm512_loadu_ps(b + 16 * v);
+    if (!DIRECT) _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
-      const __m512 ai = _mm512_set1_ps(a[i]);
+      const __m512 ai = _mm512_set1_ps(DIRECT ? a[i * lda] : a[i]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      for (int v = 0; v < L; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
     }
   }
 #pragma GCC unroll 16
@@ -66,7 +71,7 @@ void tile(int64_t kc, const float* __restrict a, const float* __restrict b, int6
     float* ci = c + i * ldc;
     const float br = t.bias_row ? t.bias_row[i] : 0.f;
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v)
+    for (int v = 0; v < L; ++v)
       if (!MASKED || mask[v])
         finish_store<MASKED>(acc[i][v], ci + 16 * v, t.bias_col ? t.bias_col + 16 * v : nullptr,
                              br, t, MASKED ? mask[v] : __mmask16(0xffff));
@@ -75,25 +80,61 @@ void tile(int64_t kc, const float* __restrict a, const float* __restrict b, int6
 
 void ukernel(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
              const TileArgs& t) {
-  tile<MR, false>(kc, a, b, ldb, c, ldc, t, nullptr);
+  tile<MR, false>(kc, a, MR, b, ldb, c, ldc, t, nullptr);
 }
 
-template <int... Rs>
-void edge_rows(int r, int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
-               int64_t ldc,
-               const TileArgs& t, const __mmask16* mask, std::integer_sequence<int, Rs...>) {
-  ((r == Rs + 1 ? tile<Rs + 1, true>(kc, a, b, ldb, c, ldc, t, mask) : void()), ...);
+template <bool DIRECT, int... Rs>
+void edge_rows(int r, int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb,
+               float* c, int64_t ldc, const TileArgs& t, const __mmask16* mask,
+               std::integer_sequence<int, Rs...>) {
+  static_assert(NV == 2, "edge tiles dispatch on 1 or 2 live column vectors");
+  if (mask[1])
+    ((r == Rs + 1 ? tile<Rs + 1, true, DIRECT, 2>(kc, a, lda, b, ldb, c, ldc, t, mask) : void()),
+     ...);
+  else
+    ((r == Rs + 1 ? tile<Rs + 1, true, DIRECT, 1>(kc, a, lda, b, ldb, c, ldc, t, mask) : void()),
+     ...);
+}
+
+void column_masks(int64_t nr, __mmask16* mask) {
+  for (int v = 0; v < NV; ++v) {
+    const int64_t live = std::min<int64_t>(16, std::max<int64_t>(0, nr - 16 * v));
+    mask[v] = static_cast<__mmask16>((1u << live) - 1u);
+  }
 }
 
 // An mr x nr corner tile (mr <= MR, nr <= NR) written straight into C.
 void edge(int64_t kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
           const TileArgs& t, int64_t mr, int64_t nr) {
   __mmask16 mask[NV];
-  for (int v = 0; v < NV; ++v) {
-    const int64_t live = std::min<int64_t>(16, std::max<int64_t>(0, nr - 16 * v));
-    mask[v] = static_cast<__mmask16>((1u << live) - 1u);
+  column_masks(nr, mask);
+  edge_rows<false>(static_cast<int>(mr), kc, a, MR, b, ldb, c, ldc, t, mask,
+                   std::make_integer_sequence<int, MR>{});
+}
+
+// Small A (M,K) @ B (K,N) without packing: tiles read A and B in place (A and B stay in L1/L2
+// at these sizes), so a 64x64x64 product pays for no copies.
+void direct_nn(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+               const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+               const Epilogue<float>& ep) {
+  for (int64_t j = 0; j < N; j += NR) {
+    const int64_t nr = std::min<int64_t>(NR, N - j);
+    __mmask16 mask[NV];
+    column_masks(nr, mask);
+    for (int64_t i = 0; i < M; i += MR) {
+      const int64_t mr = std::min<int64_t>(MR, M - i);
+      TileArgs t;
+      t.alpha = alpha, t.beta = beta, t.act = ep.act, t.slope = ep.slope;
+      if (ep.bias) (ep.bias_per_row ? t.bias_row = ep.bias + i : t.bias_col = ep.bias + j);
+      const float* a = A + i * lda;
+      float* c = C + i * ldc + j;
+      if (mr == MR && nr == NR)
+        tile<MR, false, true>(K, a, lda, B + j, ldb, c, ldc, t, nullptr);
+      else
+        edge_rows<true>(static_cast<int>(mr), K, a, lda, B + j, ldb, c, ldc, t, mask,
+                        std::make_integer_sequence<int, MR>{});
+    }
   }
-  edge_rows(static_cast<int>(mr), kc, a, b, ldb, c, ldc, t, mask, std::make_integer_sequence<int, MR>{});
 }
 
 // Transposes a 16x16 block: rows[i][k..k+16) for i < nrows (other rows read as 0) ->
@@ -174,7 +215,7 @@ void pack_b_avx512(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb,
 // (1 MB, spilling to L3). KC 256..512, MC 112..168 and NC 1024..4096 measured alike against
 // numpy (within the noise of this shared machine); these keep each working set in its cache.
 const GemmKernels kAvx512Kernels = {
-    MR, NR, /*kc=*/256, /*mc=*/168, /*nc=*/1024, ukernel, edge, pack_a_avx512, pack_b_avx512,
-    small_nn, small_nt};
+    MR, NR, /*kc=*/256, /*mc=*/168, /*nc=*/1024, ukernel, edge, pack_a_avx512,
+    pack_b_avx512, small_nn, small_nt, direct_nn};
 
 }  // namespace pg::kernels::gemm_detail

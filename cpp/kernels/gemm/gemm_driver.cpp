@@ -60,6 +60,8 @@ void guarded(std::exception_ptr& error, F&& body) {
 
 // Problems below this many multiply-adds run on one thread.
 constexpr int64_t kParallelMacs = 1 << 20;
+// Small NN problems (operands in L1/L2) skip packing when the variant can.
+constexpr int64_t kDirectMacs = 128 * 128 * 128;
 // M (or N) at most this many rows goes to the streaming small-M path.
 constexpr int64_t kSmallM = 4;
 
@@ -268,6 +270,9 @@ void gemm_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, co
   }
   int nt = omp_in_parallel() ? 1 : num_threads();
   if (M * N * K < kParallelMacs) nt = 1;
+  if (kn->direct_nn && !ta && !tb && M * N * K <= kDirectMacs && K <= 512 &&
+      M > kSmallM && N > kSmallM)
+    return kn->direct_nn(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   if (M <= kSmallM || N <= kSmallM)
     small(*kn, nt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   else

@@ -43,6 +43,11 @@ using SmallKernel = void (*)(int64_t M, int64_t N, int64_t K, const float* A, in
 using PackFn = void (*)(bool trans, const float* X, int64_t ldx, int64_t r0, int64_t rn,
                         int64_t k0, int64_t kb, float* dst);
 
+// A whole small NN GEMM without packing (optional), C = act(alpha A B + beta C + bias).
+using DirectKernel = void (*)(int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                              int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                              int64_t ldc, const Epilogue<float>& ep);
+
 struct GemmKernels {
   int mr, nr;      // microkernel tile
   int kc, mc, nc;  // blocking: KC (depth, L1 panel), MC (A block, L2), NC (B block, L3)
@@ -50,6 +55,7 @@ struct GemmKernels {
   EdgeKernel edge;  // may be null
   PackFn pack_a, pack_b;
   SmallKernel small_nn, small_nt;
+  DirectKernel direct_nn = nullptr;  // may be null
 };
 
 extern const GemmKernels kPortableKernels;
