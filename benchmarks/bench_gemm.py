@@ -4,9 +4,9 @@ torch. flops = 2 M N K."""
 from __future__ import annotations
 
 import numpy as np
-from harness import Case
 
 import pygraph as pg
+from harness import Case
 
 try:
     import torch

@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import torch_or_skip
 
 import pygraph as pg
+from conftest import torch_or_skip
 
 ops = pg.ops
 
@@ -263,7 +263,10 @@ def test_matmul_backward_finite_differences(rng, sa, sb):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     w = rng.standard_normal(np.matmul(a, b).shape)
     ga, gb = ops.matmul_backward(w, a, b)
-    loss = lambda: float(np.sum(ops.matmul(a, b) * w))
+
+    def loss():
+        return float(np.sum(ops.matmul(a, b) * w))
+
     np.testing.assert_allclose(ga, fd_grad(loss, a), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gb, fd_grad(loss, b), rtol=1e-6, atol=1e-7)
 
@@ -276,7 +279,10 @@ def test_linear_backward_finite_differences(rng):
     )
     g = rng.standard_normal((2, 3, 5))
     gx, gw, gbias = ops.linear_backward(g, x, wt, bias)
-    loss = lambda: float(np.sum(ops.linear(x, wt, bias) * g))
+
+    def loss():
+        return float(np.sum(ops.linear(x, wt, bias) * g))
+
     np.testing.assert_allclose(gx, fd_grad(loss, x), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gw, fd_grad(loss, wt), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gbias, fd_grad(loss, bias), rtol=1e-6, atol=1e-7)
