@@ -2,7 +2,9 @@
 
 A benchmark module `bench_<family>.py` defines `cases(quick: bool) -> list[Case]`. Each Case
 holds one callable per implementation ("pygraph" and peers such as "numpy", "torch"); inputs
-are prepared outside the callables so that only the op is timed.
+are prepared outside the callables so that only the op is timed. run.py runs every
+implementation in its own process (thread pools of different libraries fight when they share
+one) and asks them in turn for timed blocks.
 """
 
 from __future__ import annotations
@@ -29,30 +31,27 @@ class Result:
     ratio: dict[str, float] = field(default_factory=dict)  # median of peer time / pygraph time
 
 
-def _calls_per_block(fn: Callable[[], object], target: float) -> int:
-    fn()  # warm up: first-call allocation, lazy init
-    n, elapsed = 1, 0.0
+def calls_per_block(fn: Callable[[], object], target: float) -> int:
+    """How many calls of `fn` take about `target` seconds (after warming it up)."""
+    fn()  # first-call allocation, lazy initialisation
+    n = 1
     while True:
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        elapsed = time.perf_counter() - t
+        elapsed = time_block(fn, n) * n
         if elapsed >= target / 4 or n >= 1 << 16:
             return max(1, int(n * target / max(elapsed, 1e-9)))
         n *= 2
 
 
-def measure(case: Case, rounds: int = 7, block_seconds: float = 0.03) -> Result:
-    """Time every implementation in `rounds` interleaved blocks; report medians."""
-    counts = {k: _calls_per_block(f, block_seconds) for k, f in case.impls.items()}
-    samples: dict[str, list[float]] = {k: [] for k in case.impls}
-    for _ in range(rounds):
-        for k, fn in case.impls.items():
-            n = counts[k]
-            t = time.perf_counter()
-            for _ in range(n):
-                fn()
-            samples[k].append((time.perf_counter() - t) / n)
+def time_block(fn: Callable[[], object], n: int) -> float:
+    """Seconds per call over a block of n calls."""
+    t = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t) / n
+
+
+def summarize(case: Case, samples: dict[str, list[float]]) -> Result:
+    """Medians of interleaved samples, and the median of the per-round ratios to pygraph."""
     result = Result(case, {k: statistics.median(v) for k, v in samples.items()})
     if "pygraph" in samples:
         for k, v in samples.items():
@@ -69,7 +68,7 @@ def _fmt_time(s: float) -> str:
 def table(results: list[Result]) -> str:
     """A markdown table: time per implementation, pygraph's rate, and speed-up over each peer."""
     peers = sorted({k for r in results for k in r.seconds if k != "pygraph"})
-    head = ["case", "pygraph", *peers, "pygraph GFLOP/s | GB/s", *[f"× vs {p}" for p in peers]]
+    head = ["case", "pygraph", *peers, "pygraph rate", *[f"× vs {p}" for p in peers]]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         ours = r.seconds.get("pygraph")
