@@ -15,8 +15,7 @@ void bind_rank(py::module_& m, int nd) {
   m.def(
       conv.c_str(),
       [nd, conv](const py::array& x, const py::array& w, const py::object& b, Ints stride,
-                 Ints padding, std::string padding_mode, Ints dilation, int64_t groups,
-                 bool relu) {
+                 Ints padding, std::string padding_mode, Ints dilation, int64_t groups, bool relu) {
         const char* op = conv.c_str();
         Tensor tx = from_numpy(x, op, "input"), tw = from_numpy(w, op, "weight");
         Tensor tb = from_numpy_opt(b, op, "bias"), y;
@@ -28,29 +27,27 @@ void bind_rank(py::module_& m, int nd) {
         }
         return to_numpy(y);
       },
-      py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"),
-      py::arg("padding"), py::arg("padding_mode"), py::arg("dilation"), py::arg("groups"),
-      py::arg("relu") = false);
-  m.def(
-      (conv + "_backward").c_str(),
-      [nd, conv](const py::array& dy, const py::array& x, const py::array& w, const py::object& b,
-                 Ints stride, Ints padding, std::string padding_mode, Ints dilation,
-                 int64_t groups) {
-        const std::string op = conv + "_backward";
-        Tensor tdy = from_numpy(dy, op.c_str(), "grad_output");
-        Tensor tx = from_numpy(x, op.c_str(), "input"), tw = from_numpy(w, op.c_str(), "weight");
-        Tensor tb = from_numpy_opt(b, op.c_str(), "bias");
-        ops::ConvOptions o{stride, padding, dilation, padding_mode, groups};
-        std::vector<Tensor> grads;
-        {
-          py::gil_scoped_release release;
-          grads = ops::conv_backward(nd, tdy, tx, tw, tb, o);
-        }
-        return to_numpy(grads);
-      },
-      py::arg("grad_output"), py::arg("input"), py::arg("weight"), py::arg("bias"),
-      py::arg("stride"), py::arg("padding"), py::arg("padding_mode"), py::arg("dilation"),
-      py::arg("groups"));
+      py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("padding"),
+      py::arg("padding_mode"), py::arg("dilation"), py::arg("groups"), py::arg("relu") = false);
+  m.def((conv + "_backward").c_str(),
+        [nd, conv](const py::array& dy, const py::array& x, const py::array& w, const py::object& b,
+                   Ints stride, Ints padding, std::string padding_mode, Ints dilation,
+                   int64_t groups) {
+          const std::string op = conv + "_backward";
+          Tensor tdy = from_numpy(dy, op.c_str(), "grad_output");
+          Tensor tx = from_numpy(x, op.c_str(), "input"), tw = from_numpy(w, op.c_str(), "weight");
+          Tensor tb = from_numpy_opt(b, op.c_str(), "bias");
+          ops::ConvOptions o{stride, padding, dilation, padding_mode, groups};
+          std::vector<Tensor> grads;
+          {
+            py::gil_scoped_release release;
+            grads = ops::conv_backward(nd, tdy, tx, tw, tb, o);
+          }
+          return to_numpy(grads);
+        },
+        py::arg("grad_output"), py::arg("input"), py::arg("weight"), py::arg("bias"),
+        py::arg("stride"), py::arg("padding"), py::arg("padding_mode"), py::arg("dilation"),
+        py::arg("groups"));
   m.def(
       tconv.c_str(),
       [nd, tconv](const py::array& x, const py::array& w, const py::object& b, Ints stride,
@@ -65,13 +62,12 @@ void bind_rank(py::module_& m, int nd) {
         }
         return to_numpy(y);
       },
-      py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"),
-      py::arg("padding"), py::arg("output_padding"), py::arg("groups"), py::arg("dilation"));
+      py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("padding"),
+      py::arg("output_padding"), py::arg("groups"), py::arg("dilation"));
   m.def(
       (tconv + "_backward").c_str(),
-      [nd, tconv](const py::array& dy, const py::array& x, const py::array& w,
-                  const py::object& b, Ints stride, Ints padding, Ints output_padding,
-                  int64_t groups, Ints dilation) {
+      [nd, tconv](const py::array& dy, const py::array& x, const py::array& w, const py::object& b,
+                  Ints stride, Ints padding, Ints output_padding, int64_t groups, Ints dilation) {
         const std::string op = tconv + "_backward";
         Tensor tdy = from_numpy(dy, op.c_str(), "grad_output");
         Tensor tx = from_numpy(x, op.c_str(), "input"), tw = from_numpy(w, op.c_str(), "weight");

@@ -10,61 +10,60 @@ void bind_eltwise(py::module_& m) {
   using ops::Binary;
   using ops::Unary;
   // Every activation takes the same attribute triple; pygraph.ops.eltwise names them per op.
-#define PG_BIND_UNARY(name)                                                                  \
-  m.def(                                                                                     \
-      #name,                                                                                 \
-      [](const py::array& x, double alpha, double beta, double threshold) {                  \
-        Tensor tx = from_numpy(x, #name, "input"), y;                                        \
-        {                                                                                    \
-          py::gil_scoped_release release;                                                    \
-          y = ops::unary(Unary::name, tx, {alpha, beta, threshold});                         \
-        }                                                                                    \
-        return to_numpy(y);                                                                  \
-      },                                                                                     \
-      py::arg("input"), py::arg("alpha") = 0.0, py::arg("beta") = 1.0,                       \
-      py::arg("threshold") = 20.0);                                                          \
-  m.def(                                                                                     \
-      #name "_backward",                                                                     \
-      [](const py::array& gy, const py::array& x, double alpha, double beta,                 \
-         double threshold) {                                                                 \
-        Tensor tg = from_numpy(gy, #name "_backward", "grad_output");                        \
-        Tensor tx = from_numpy(x, #name "_backward", "input"), gx;                           \
-        {                                                                                    \
-          py::gil_scoped_release release;                                                    \
-          gx = ops::unary_backward(Unary::name, tg, tx, {alpha, beta, threshold});           \
-        }                                                                                    \
-        return to_numpy(gx);                                                                 \
-      },                                                                                     \
-      py::arg("grad_output"), py::arg("input"), py::arg("alpha") = 0.0,                      \
-      py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+#define PG_BIND_UNARY(name)                                                                      \
+  m.def(                                                                                         \
+      #name,                                                                                     \
+      [](const py::array& x, double alpha, double beta, double threshold) {                      \
+        Tensor tx = from_numpy(x, #name, "input"), y;                                            \
+        {                                                                                        \
+          py::gil_scoped_release release;                                                        \
+          y = ops::unary(Unary::name, tx, {alpha, beta, threshold});                             \
+        }                                                                                        \
+        return to_numpy(y);                                                                      \
+      },                                                                                         \
+      py::arg("input"), py::arg("alpha") = 0.0, py::arg("beta") = 1.0,                           \
+      py::arg("threshold") = 20.0);                                                              \
+  m.def(                                                                                         \
+      #name "_backward",                                                                         \
+      [](const py::array& gy, const py::array& x, double alpha, double beta, double threshold) { \
+        Tensor tg = from_numpy(gy, #name "_backward", "grad_output");                            \
+        Tensor tx = from_numpy(x, #name "_backward", "input"), gx;                               \
+        {                                                                                        \
+          py::gil_scoped_release release;                                                        \
+          gx = ops::unary_backward(Unary::name, tg, tx, {alpha, beta, threshold});               \
+        }                                                                                        \
+        return to_numpy(gx);                                                                     \
+      },                                                                                         \
+      py::arg("grad_output"), py::arg("input"), py::arg("alpha") = 0.0, py::arg("beta") = 1.0,   \
+      py::arg("threshold") = 20.0);
   PG_ELTWISE_UNARY(PG_BIND_UNARY)
 #undef PG_BIND_UNARY
 
-#define PG_BIND_BINARY(name)                                                                 \
-  m.def(                                                                                     \
-      #name,                                                                                 \
-      [](const py::array& a, const py::array& b) {                                           \
-        Tensor ta = from_numpy(a, #name, "input"), tb = from_numpy(b, #name, "other"), y;    \
-        {                                                                                    \
-          py::gil_scoped_release release;                                                    \
-          y = ops::binary(Binary::name, ta, tb);                                             \
-        }                                                                                    \
-        return to_numpy(y);                                                                  \
-      },                                                                                     \
-      py::arg("input"), py::arg("other"));                                                   \
-  m.def(                                                                                     \
-      #name "_backward",                                                                     \
-      [](const py::array& gy, const py::array& a, const py::array& b) {                      \
-        Tensor tg = from_numpy(gy, #name "_backward", "grad_output");                        \
-        Tensor ta = from_numpy(a, #name "_backward", "input");                               \
-        Tensor tb = from_numpy(b, #name "_backward", "other");                               \
-        std::vector<Tensor> g;                                                               \
-        {                                                                                    \
-          py::gil_scoped_release release;                                                    \
-          g = ops::binary_backward(Binary::name, tg, ta, tb);                                \
-        }                                                                                    \
-        return to_numpy(g);                                                                  \
-      },                                                                                     \
+#define PG_BIND_BINARY(name)                                                              \
+  m.def(                                                                                  \
+      #name,                                                                              \
+      [](const py::array& a, const py::array& b) {                                        \
+        Tensor ta = from_numpy(a, #name, "input"), tb = from_numpy(b, #name, "other"), y; \
+        {                                                                                 \
+          py::gil_scoped_release release;                                                 \
+          y = ops::binary(Binary::name, ta, tb);                                          \
+        }                                                                                 \
+        return to_numpy(y);                                                               \
+      },                                                                                  \
+      py::arg("input"), py::arg("other"));                                                \
+  m.def(                                                                                  \
+      #name "_backward",                                                                  \
+      [](const py::array& gy, const py::array& a, const py::array& b) {                   \
+        Tensor tg = from_numpy(gy, #name "_backward", "grad_output");                     \
+        Tensor ta = from_numpy(a, #name "_backward", "input");                            \
+        Tensor tb = from_numpy(b, #name "_backward", "other");                            \
+        std::vector<Tensor> g;                                                            \
+        {                                                                                 \
+          py::gil_scoped_release release;                                                 \
+          g = ops::binary_backward(Binary::name, tg, ta, tb);                             \
+        }                                                                                 \
+        return to_numpy(g);                                                               \
+      },                                                                                  \
       py::arg("grad_output"), py::arg("input"), py::arg("other"));
   PG_BIND_BINARY(add)
   PG_BIND_BINARY(sub)

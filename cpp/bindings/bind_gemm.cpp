@@ -65,7 +65,8 @@ void bind_gemm(py::module_& m) {
       "matmul_backward",
       [](const py::array& grad_output, const py::array& a, const py::array& b) {
         Tensor g = from_numpy(grad_output, "matmul_backward", "grad_output");
-        Tensor ta = from_numpy(a, "matmul_backward", "a"), tb = from_numpy(b, "matmul_backward", "b");
+        Tensor ta = from_numpy(a, "matmul_backward", "a"),
+               tb = from_numpy(b, "matmul_backward", "b");
         std::vector<Tensor> grads;
         {
           py::gil_scoped_release release;

@@ -128,8 +128,8 @@ void bind_losses(py::module_& m) {
       arg("label_smoothing"));
   m.def(
       "cross_entropy_backward",
-      [](const py::array& dy, const py::array& x, const py::array& t, const Opt& w,
-         int64_t ignore, const std::string& red, double ls) {
+      [](const py::array& dy, const py::array& x, const py::array& t, const Opt& w, int64_t ignore,
+         const std::string& red, double ls) {
         const char* op = "cross_entropy_backward";
         Tensor tdy = from_numpy(dy, op, "grad_output"), tx = from_numpy(x, op, "input"),
                tt = from_numpy(t, op, "target"), tw = from_numpy_opt(w, op, "weight");
@@ -158,8 +158,8 @@ void bind_losses(py::module_& m) {
       arg("input"), arg("target"), arg("weight"), arg("ignore_index"), arg("reduction"));
   m.def(
       "nll_loss_backward",
-      [](const py::array& dy, const py::array& x, const py::array& t, const Opt& w,
-         int64_t ignore, const std::string& red) {
+      [](const py::array& dy, const py::array& x, const py::array& t, const Opt& w, int64_t ignore,
+         const std::string& red) {
         const char* op = "nll_loss_backward";
         Tensor tdy = from_numpy(dy, op, "grad_output"), tx = from_numpy(x, op, "input"),
                tt = from_numpy(t, op, "target"), tw = from_numpy_opt(w, op, "weight");
@@ -175,8 +175,8 @@ void bind_losses(py::module_& m) {
 
   // mse_loss, binary_cross_entropy and binary_cross_entropy_with_logits share one signature
   // here: weight and pos_weight are None where the loss has no such argument.
-  using PointFwd = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, const std::string&,
-                              const Tensor&);
+  using PointFwd =
+      Tensor (*)(const Tensor&, const Tensor&, const Tensor&, const std::string&, const Tensor&);
   using PointBwd = std::vector<Tensor> (*)(const Tensor&, const Tensor&, const Tensor&,
                                            const Tensor&, const std::string&, const Tensor&);
   auto point = [&m](const char* name, PointFwd f, const char* bname, PointBwd bf) {
@@ -225,10 +225,8 @@ void bind_losses(py::module_& m) {
         return ops::binary_cross_entropy(x, t, w, r);
       },
       "binary_cross_entropy_backward",
-      [](const Tensor& dy, const Tensor& x, const Tensor& t, const Tensor& w,
-         const std::string& r, const Tensor&) {
-        return ops::binary_cross_entropy_backward(dy, x, t, w, r);
-      });
+      [](const Tensor& dy, const Tensor& x, const Tensor& t, const Tensor& w, const std::string& r,
+         const Tensor&) { return ops::binary_cross_entropy_backward(dy, x, t, w, r); });
   point("binary_cross_entropy_with_logits", ops::binary_cross_entropy_with_logits,
         "binary_cross_entropy_with_logits_backward",
         ops::binary_cross_entropy_with_logits_backward);

@@ -1,6 +1,6 @@
-#include <cstring>
-
 #include "bindings/convert.h"
+
+#include <cstring>
 
 namespace pg {
 
@@ -51,8 +51,8 @@ py::array to_numpy(const Tensor& t) {
 
 py::tuple to_numpy(const std::vector<Tensor>& ts) {
   py::tuple out(ts.size());
-  for (size_t i = 0; i < ts.size(); ++i) out[i] = ts[i].defined() ? py::object(to_numpy(ts[i]))
-                                                                   : py::object(py::none());
+  for (size_t i = 0; i < ts.size(); ++i)
+    out[i] = ts[i].defined() ? py::object(to_numpy(ts[i])) : py::object(py::none());
   return out;
 }
 

@@ -33,8 +33,9 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("hardware_isa", [] { return pg::isa_name(pg::hardware_isa()); });
   m.def("active_isa", [] { return pg::isa_name(pg::active_isa()); });
-  m.def("set_isa", [](const std::string& name) { pg::set_isa(pg::isa_from_name(name)); },
-        py::arg("level"));
+  m.def(
+      "set_isa", [](const std::string& name) { pg::set_isa(pg::isa_from_name(name)); },
+      py::arg("level"));
   m.def("kernel_families", &pg::variant_families);
   m.def("kernel_variants", &pg::runnable_variants, py::arg("family"));
   m.def("set_kernel_tracing", &pg::set_kernel_tracing, py::arg("on"));

@@ -113,8 +113,8 @@ Tensor conv_transpose_typed(int nd, const ConvGeom& g, const Tensor& x, const Te
 // grad_input = conv(dy, w); grad_weight = the conv's weight gradient with the roles swapped.
 template <class T>
 std::vector<Tensor> conv_transpose_backward_typed(const ConvGeom& g, const Tensor& dy,
-                                                  const Tensor& x, const Tensor& w,
-                                                  const Tensor& b, const std::string& op) {
+                                                  const Tensor& x, const Tensor& w, const Tensor& b,
+                                                  const std::string& op) {
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
   Tensor dw = Tensor::empty(w.shape(), dtype_of<T>(), op);
   Tensor db = b.defined() ? Tensor::empty(b.shape(), dtype_of<T>(), op) : Tensor();

@@ -34,9 +34,9 @@ std::vector<Tensor> conv_backward(int nd, const Tensor& grad_output, const Tenso
 // out = (in-1)*stride - 2*padding + dilation*(kernel-1) + output_padding + 1.
 Tensor conv_transpose(int nd, const Tensor& input, const Tensor& weight, const Tensor& bias,
                       const ConvTransposeOptions& o);
-std::vector<Tensor> conv_transpose_backward(int nd, const Tensor& grad_output,
-                                            const Tensor& input, const Tensor& weight,
-                                            const Tensor& bias, const ConvTransposeOptions& o);
+std::vector<Tensor> conv_transpose_backward(int nd, const Tensor& grad_output, const Tensor& input,
+                                            const Tensor& weight, const Tensor& bias,
+                                            const ConvTransposeOptions& o);
 
 namespace detail {
 // Checked geometry (conv_args.cpp). `op` names the caller in every message.

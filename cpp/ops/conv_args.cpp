@@ -32,13 +32,13 @@ void check_attr(const std::string& op, const char* arg, const std::vector<int64_
     throw ValueError(cat(op, ": ", arg, " must have ", nd, " values, got ", vec_str(v)));
   for (int64_t e : v)
     if (positive ? e <= 0 : e < 0)
-      throw ValueError(cat(op, ": ", arg, " must be ", positive ? "positive" : ">= 0", ", got ",
-                           vec_str(v)));
+      throw ValueError(
+          cat(op, ": ", arg, " must be ", positive ? "positive" : ">= 0", ", got ", vec_str(v)));
 }
 
 // Shared by conv and conv_transpose: dtypes, ranks, emptiness, bias shape.
-void check_tensors(const std::string& op, int nd, const Tensor& x, const Tensor& w,
-                   const Tensor& b, const char* w_layout, int64_t bias_len, int64_t groups) {
+void check_tensors(const std::string& op, int nd, const Tensor& x, const Tensor& w, const Tensor& b,
+                   const char* w_layout, int64_t bias_len, int64_t groups) {
   const char* o = op.c_str();
   if (nd < 1 || nd > 3) throw ValueError(cat(op, ": only 1-D, 2-D and 3-D convolutions exist"));
   check_same_dtype(o, {{"input", &x}, {"weight", &w}, {"bias", &b}});
@@ -48,14 +48,14 @@ void check_tensors(const std::string& op, int nd, const Tensor& x, const Tensor&
   check_nonempty(o, "weight", w);
   if (groups <= 0) throw ValueError(cat(op, ": groups must be positive, got ", groups));
   if (b.defined() && (b.ndim() != 1 || b.dim(0) != bias_len))
-    throw ValueError(cat(op, ": bias must have shape (", bias_len, ",), got ",
-                         shape_str(b.shape()), " ", context(x, w, groups)));
+    throw ValueError(cat(op, ": bias must have shape (", bias_len, ",), got ", shape_str(b.shape()),
+                         " ", context(x, w, groups)));
 }
 
 }  // namespace
 
-ConvGeom conv_geom(const std::string& op, int nd, const Tensor& x, const Tensor& w,
-                   const Tensor& b, const ConvOptions& o) {
+ConvGeom conv_geom(const std::string& op, int nd, const Tensor& x, const Tensor& w, const Tensor& b,
+                   const ConvOptions& o) {
   check_tensors(op, nd, x, w, b, kWLayout[std::min(std::max(nd, 0), 3)],
                 w.ndim() > 0 ? w.dim(0) : 0, o.groups);
   check_attr(op, "stride", o.stride, nd, true);
@@ -64,8 +64,8 @@ ConvGeom conv_geom(const std::string& op, int nd, const Tensor& x, const Tensor&
   const std::string ctx = context(x, w, o.groups);
   const int64_t C = x.dim(1), K = w.dim(0), G = o.groups;
   if (C % G)
-    throw ValueError(cat(op, ": input channels (", C, ") must be divisible by groups (", G,
-                         ") ", ctx));
+    throw ValueError(
+        cat(op, ": input channels (", C, ") must be divisible by groups (", G, ") ", ctx));
   if (K % G)
     throw ValueError(cat(op, ": weight's output channels (", K, ") must be divisible by groups (",
                          G, ") ", ctx));
@@ -74,13 +74,13 @@ ConvGeom conv_geom(const std::string& op, int nd, const Tensor& x, const Tensor&
                          C, " channels ", ctx));
   const std::string& mode = o.padding_mode;
   if (!mode.empty() && mode != "same" && mode != "valid")
-    throw ValueError(cat(op, ": padding must be an int, a tuple of ints, 'same' or 'valid', got '",
-                         mode, "'"));
+    throw ValueError(
+        cat(op, ": padding must be an int, a tuple of ints, 'same' or 'valid', got '", mode, "'"));
   if (mode == "same")
     for (int64_t s : o.stride)
       if (s != 1)
-        throw ValueError(cat(op, ": padding='same' needs stride 1, got stride ",
-                             vec_str(o.stride)));
+        throw ValueError(
+            cat(op, ": padding='same' needs stride 1, got stride ", vec_str(o.stride)));
   ConvGeom g;
   g.N = x.dim(0);
   g.C = C;
@@ -123,8 +123,8 @@ ConvGeom conv_transpose_geom(const std::string& op, int nd, const Tensor& x, con
     throw ValueError(cat(op, ": weight has ", w.dim(0),
                          " input channels (its dim 0) but input has ", Cin, " channels ", ctx));
   if (Cin % G)
-    throw ValueError(cat(op, ": input channels (", Cin, ") must be divisible by groups (", G, ") ",
-                         ctx));
+    throw ValueError(
+        cat(op, ": input channels (", Cin, ") must be divisible by groups (", G, ") ", ctx));
   ConvGeom g;  // the forward conv whose input gradient this op computes
   g.N = x.dim(0);
   g.K = Cin;

@@ -211,8 +211,7 @@ Tensor sum_to(const Tensor& t, const Shape& target) {
       std::memcpy(dst + off, src + off, static_cast<size_t>(std::min(piece, bytes - off)));
     return c;
   }
-  return t.dtype() == DType::f32 ? sum_to_typed<float>(t, target)
-                                 : sum_to_typed<double>(t, target);
+  return t.dtype() == DType::f32 ? sum_to_typed<float>(t, target) : sum_to_typed<double>(t, target);
 }
 
 namespace {
@@ -222,16 +221,16 @@ Tensor reduce_to(const Tensor& fresh, const Shape& target) {
 }
 }  // namespace
 
-std::vector<Tensor> binary_backward(Binary op, const Tensor& gy, const Tensor& a,
-                                    const Tensor& b) {
+std::vector<Tensor> binary_backward(Binary op, const Tensor& gy, const Tensor& a, const Tensor& b) {
   const std::string name = std::string(binary_name(op)) + "_backward";
   check_same_dtype(name.c_str(), {{"input", &a}, {"other", &b}, {"grad_output", &gy}});
   const Shape out = broadcast_shapes(name.c_str(), a.shape(), b.shape());
-  check_same_shape(name.c_str(), "grad_output", gy, out,
-                   "input and other broadcast to shape");
+  check_same_shape(name.c_str(), "grad_output", gy, out, "input and other broadcast to shape");
   switch (op) {
-    case Binary::add: return {sum_to(gy, a.shape()), sum_to(gy, b.shape())};
-    case Binary::sub: return {sum_to(gy, a.shape()), negate(sum_to(gy, b.shape()))};
+    case Binary::add:
+      return {sum_to(gy, a.shape()), sum_to(gy, b.shape())};
+    case Binary::sub:
+      return {sum_to(gy, a.shape()), negate(sum_to(gy, b.shape()))};
     case Binary::mul:
       return {reduce_to(binary(Binary::mul, gy, b), a.shape()),
               reduce_to(binary(Binary::mul, gy, a), b.shape())};
@@ -240,7 +239,8 @@ std::vector<Tensor> binary_backward(Binary op, const Tensor& gy, const Tensor& a
       const Tensor qb = binary(Binary::div, binary(Binary::mul, q, a), b);
       return {reduce_to(q, a.shape()), negate(sum_to(qb, b.shape()))};
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 
@@ -359,8 +359,7 @@ Tensor maxout(const Tensor& x, int64_t pieces, int64_t axis) {
   int64_t outer, inner;
   split_at(x.shape(), axis, outer, inner);
   if (x.dtype() == DType::f32)
-    kernels::maxout_ref<float>(outer, x.dim(axis), inner, pieces, x.data<float>(),
-                               y.data<float>());
+    kernels::maxout_ref<float>(outer, x.dim(axis), inner, pieces, x.data<float>(), y.data<float>());
   else
     kernels::maxout_ref<double>(outer, x.dim(axis), inner, pieces, x.data<double>(),
                                 y.data<double>());

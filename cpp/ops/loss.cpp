@@ -73,9 +73,8 @@ ClassDims class_dims(const std::string& op, const Tensor& x, const Tensor& targe
                          shape_str(x.shape()), " needs target shape ", shape_str(expect),
                          " (input without its class dim 1)"));
   if (weight.defined() && weight.shape() != Shape{d.C})
-    throw ValueError(cat(op, ": weight has shape ", shape_str(weight.shape()),
-                         " but must be (", d.C, ") (one value per class) for input ",
-                         shape_str(x.shape())));
+    throw ValueError(cat(op, ": weight has shape ", shape_str(weight.shape()), " but must be (",
+                         d.C, ") (one value per class) for input ", shape_str(x.shape())));
   const int64_t* t = target.data<int64_t>();
   for (int64_t i = 0; i < target.numel(); ++i)
     if (t[i] != ignore_index && (t[i] < 0 || t[i] >= d.C))
@@ -111,8 +110,8 @@ Tensor class_loss_typed(const std::string& op, const Tensor& x, const Tensor& ta
   Tensor loss = Tensor::empty(d.loss_shape, dtype_of<T>(), op);
   std::vector<T> wsum(d.N * d.S);
   kernels::nll_forward_ref<T>(logp, target.data<int64_t>(),
-                              weight.defined() ? weight.data<T>() : nullptr, d.N, d.C, d.S,
-                              ignore, T(smoothing), loss.data<T>(), wsum.data());
+                              weight.defined() ? weight.data<T>() : nullptr, d.N, d.C, d.S, ignore,
+                              T(smoothing), loss.data<T>(), wsum.data());
   return reduce<T>(op, loss, wsum, r);
 }
 
@@ -136,8 +135,8 @@ std::vector<Tensor> class_loss_backward_typed(const std::string& op, const Tenso
   // From logits, dx starts as softmax(x) and the kernel turns it into the gradient in place.
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
   if (from_logits) kernels::softmax<T>(x.data<T>(), dx.data<T>(), d.N, d.C, d.S, false);
-  kernels::nll_backward_ref<T>(from_logits ? dx.data<T>() : nullptr, target.data<int64_t>(), w,
-                               d.N, d.C, d.S, ignore, T(smoothing),
+  kernels::nll_backward_ref<T>(from_logits ? dx.data<T>() : nullptr, target.data<int64_t>(), w, d.N,
+                               d.C, d.S, ignore, T(smoothing),
                                r == Reduction::none ? dy.data<T>() : &g,
                                r == Reduction::none ? 1 : 0, dx.data<T>());
   return {dx, Tensor()};
@@ -150,8 +149,8 @@ using kernels::PointLoss;
 // weight and pos_weight arrive broadcast to input's shape (pygraph.ops does that).
 void check_point_args(const std::string& op, const Tensor& x, const Tensor& t, const Tensor& w,
                       const Tensor& pw) {
-  check_same_dtype(op.c_str(), {{"input", &x}, {"target", &t}, {"weight", &w},
-                                {"pos_weight", &pw}});
+  check_same_dtype(op.c_str(),
+                   {{"input", &x}, {"target", &t}, {"weight", &w}, {"pos_weight", &pw}});
   check_nonempty(op.c_str(), "input", x);
   check_same_shape(op.c_str(), "target", t, x.shape(), "must match input");
   if (w.defined()) check_same_shape(op.c_str(), "weight", w, x.shape(), "must match input");
@@ -198,8 +197,8 @@ std::vector<Tensor> point_loss_backward_typed(const std::string& op, PointLoss k
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
   Tensor dt = Tensor::empty(x.shape(), dtype_of<T>(), op);
   kernels::point_loss_backward_ref<T>(kind, x.data<T>(), t.data<T>(), opt<T>(w), opt<T>(pw),
-                                      x.numel(), dy.data<T>(), r == Reduction::none ? 1 : 0,
-                                      scale, dx.data<T>(), dt.data<T>());
+                                      x.numel(), dy.data<T>(), r == Reduction::none ? 1 : 0, scale,
+                                      dx.data<T>(), dt.data<T>());
   return {dx, dt};
 }
 
@@ -216,9 +215,8 @@ std::vector<Tensor> point_loss_backward(const std::string& op, PointLoss kind, c
                                         const Tensor& pw, const std::string& reduction) {
   const Reduction r = parse_reduction(op, reduction);
   check_point_args(op, x, t, w, pw);
-  return x.dtype() == DType::f32
-             ? point_loss_backward_typed<float>(op, kind, dy, x, t, w, pw, r)
-             : point_loss_backward_typed<double>(op, kind, dy, x, t, w, pw, r);
+  return x.dtype() == DType::f32 ? point_loss_backward_typed<float>(op, kind, dy, x, t, w, pw, r)
+                                 : point_loss_backward_typed<double>(op, kind, dy, x, t, w, pw, r);
 }
 
 Tensor class_loss(const std::string& op, const Tensor& x, const Tensor& target,
@@ -234,9 +232,9 @@ Tensor class_loss(const std::string& op, const Tensor& x, const Tensor& target,
 }
 
 std::vector<Tensor> class_loss_backward(const std::string& op, const Tensor& dy, const Tensor& x,
-                                        const Tensor& target, const Tensor& weight,
-                                        int64_t ignore, const std::string& reduction,
-                                        double smoothing, bool from_logits) {
+                                        const Tensor& target, const Tensor& weight, int64_t ignore,
+                                        const std::string& reduction, double smoothing,
+                                        bool from_logits) {
   const Reduction r = parse_reduction(op, reduction);
   if (!(smoothing >= 0 && smoothing <= 1))
     throw ValueError(cat(op, ": label_smoothing must be in [0, 1], got ", smoothing));
@@ -255,10 +253,9 @@ Tensor cross_entropy(const Tensor& x, const Tensor& target, const Tensor& weight
   return class_loss("cross_entropy", x, target, weight, ignore_index, reduction, label_smoothing,
                     true);
 }
-std::vector<Tensor> cross_entropy_backward(const Tensor& dy, const Tensor& x,
-                                           const Tensor& target, const Tensor& weight,
-                                           int64_t ignore_index, const std::string& reduction,
-                                           double label_smoothing) {
+std::vector<Tensor> cross_entropy_backward(const Tensor& dy, const Tensor& x, const Tensor& target,
+                                           const Tensor& weight, int64_t ignore_index,
+                                           const std::string& reduction, double label_smoothing) {
   return class_loss_backward("cross_entropy_backward", dy, x, target, weight, ignore_index,
                              reduction, label_smoothing, true);
 }
@@ -288,20 +285,20 @@ Tensor binary_cross_entropy(const Tensor& x, const Tensor& t, const Tensor& w,
 std::vector<Tensor> binary_cross_entropy_backward(const Tensor& dy, const Tensor& x,
                                                   const Tensor& t, const Tensor& w,
                                                   const std::string& reduction) {
-  return point_loss_backward("binary_cross_entropy_backward", PointLoss::bce, dy, x, t, w,
-                             Tensor(), reduction);
+  return point_loss_backward("binary_cross_entropy_backward", PointLoss::bce, dy, x, t, w, Tensor(),
+                             reduction);
 }
 Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& t, const Tensor& w,
                                         const std::string& reduction, const Tensor& pos_weight) {
-  return point_loss("binary_cross_entropy_with_logits", PointLoss::bce_logits, x, t, w,
-                    pos_weight, reduction);
+  return point_loss("binary_cross_entropy_with_logits", PointLoss::bce_logits, x, t, w, pos_weight,
+                    reduction);
 }
 std::vector<Tensor> binary_cross_entropy_with_logits_backward(const Tensor& dy, const Tensor& x,
                                                               const Tensor& t, const Tensor& w,
                                                               const std::string& reduction,
                                                               const Tensor& pos_weight) {
-  return point_loss_backward("binary_cross_entropy_with_logits_backward", PointLoss::bce_logits,
-                             dy, x, t, w, pos_weight, reduction);
+  return point_loss_backward("binary_cross_entropy_with_logits_backward", PointLoss::bce_logits, dy,
+                             x, t, w, pos_weight, reduction);
 }
 
 }  // namespace pg::ops

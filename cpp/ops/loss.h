@@ -32,11 +32,12 @@ Tensor binary_cross_entropy(const Tensor& x, const Tensor& target, const Tensor&
 std::vector<Tensor> binary_cross_entropy_backward(const Tensor& grad_output, const Tensor& x,
                                                   const Tensor& target, const Tensor& weight,
                                                   const std::string& reduction);
-Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& target,
-                                        const Tensor& weight, const std::string& reduction,
-                                        const Tensor& pos_weight);
-std::vector<Tensor> binary_cross_entropy_with_logits_backward(
-    const Tensor& grad_output, const Tensor& x, const Tensor& target, const Tensor& weight,
-    const std::string& reduction, const Tensor& pos_weight);
+Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& target, const Tensor& weight,
+                                        const std::string& reduction, const Tensor& pos_weight);
+std::vector<Tensor> binary_cross_entropy_with_logits_backward(const Tensor& grad_output,
+                                                              const Tensor& x, const Tensor& target,
+                                                              const Tensor& weight,
+                                                              const std::string& reduction,
+                                                              const Tensor& pos_weight);
 
 }  // namespace pg::ops

@@ -98,14 +98,14 @@ Tensor matmul_typed(const Tensor& a, const Tensor& b, const MatmulPlan& p) {
   if (p.b_single) {  // one b for every batch entry: fold the batch into the rows of a
     kernels::gemm<T>(false, false, p.nbatch * M, N, K, T(1), A, K, B, N, T(0), C, N);
   } else if ((p.a_full || p.a_single) && p.b_full) {
-    kernels::gemm_batched<T>(p.nbatch, false, false, M, N, K, T(1), A, p.a_single ? 0 : M * K, K,
-                             B, K * N, N, T(0), C, M * N, N);
+    kernels::gemm_batched<T>(p.nbatch, false, false, M, N, K, T(1), A, p.a_single ? 0 : M * K, K, B,
+                             K * N, N, T(0), C, M * N, N);
   } else {  // partial broadcasting: one GEMM per batch entry
     const auto ao = batch_offsets(p.batch, p.a_batch, M * K);
     const auto bo = batch_offsets(p.batch, p.b_batch, K * N);
     for (int64_t e = 0; e < p.nbatch; ++e)
-      kernels::gemm<T>(false, false, M, N, K, T(1), A + ao[e], K, B + bo[e], N, T(0),
-                       C + e * M * N, N);
+      kernels::gemm<T>(false, false, M, N, K, T(1), A + ao[e], K, B + bo[e], N, T(0), C + e * M * N,
+                       N);
   }
   return c;
 }
@@ -126,10 +126,10 @@ std::vector<Tensor> matmul_backward_typed(const Tensor& g, const Tensor& a, cons
     kernels::gemm<T>(false, true, p.nbatch * M, K, N, T(1), G, N, B, N, T(0), GA, K);
     kernels::gemm<T>(true, false, K, N, p.nbatch * M, T(1), A, K, G, N, T(0), GB, N);
   } else if (p.a_full && p.b_full) {
-    kernels::gemm_batched<T>(p.nbatch, false, true, M, K, N, T(1), G, M * N, N, B, K * N, N,
-                             T(0), GA, M * K, K);
-    kernels::gemm_batched<T>(p.nbatch, true, false, K, N, M, T(1), A, M * K, K, G, M * N, N,
-                             T(0), GB, K * N, N);
+    kernels::gemm_batched<T>(p.nbatch, false, true, M, K, N, T(1), G, M * N, N, B, K * N, N, T(0),
+                             GA, M * K, K);
+    kernels::gemm_batched<T>(p.nbatch, true, false, K, N, M, T(1), A, M * K, K, G, M * N, N, T(0),
+                             GB, K * N, N);
   } else {  // broadcast operands: accumulate (beta = 1) into the slot each entry maps to
     const auto ao = batch_offsets(p.batch, p.a_batch, M * K);
     const auto bo = batch_offsets(p.batch, p.b_batch, K * N);
@@ -138,10 +138,10 @@ std::vector<Tensor> matmul_backward_typed(const Tensor& g, const Tensor& a, cons
     for (int64_t e = 0; e < p.nbatch; ++e) {
       char& sa = a_seen[static_cast<size_t>(ao[e] / (M * K))];
       char& sb = b_seen[static_cast<size_t>(bo[e] / (K * N))];
-      kernels::gemm<T>(false, true, M, K, N, T(1), G + e * M * N, N, B + bo[e], N,
-                       sa ? T(1) : T(0), GA + ao[e], K);
-      kernels::gemm<T>(true, false, K, N, M, T(1), A + ao[e], K, G + e * M * N, N,
-                       sb ? T(1) : T(0), GB + bo[e], N);
+      kernels::gemm<T>(false, true, M, K, N, T(1), G + e * M * N, N, B + bo[e], N, sa ? T(1) : T(0),
+                       GA + ao[e], K);
+      kernels::gemm<T>(true, false, K, N, M, T(1), A + ao[e], K, G + e * M * N, N, sb ? T(1) : T(0),
+                       GB + bo[e], N);
       sa = sb = 1;
     }
   }
@@ -152,8 +152,7 @@ Activation parse_activation(const std::string& name) {
   if (name == "none") return Activation::none;
   if (name == "relu") return Activation::relu;
   if (name == "leaky_relu") return Activation::leaky_relu;
-  throw ValueError(cat("gemm: activation must be None, 'relu' or 'leaky_relu', got '", name,
-                       "'"));
+  throw ValueError(cat("gemm: activation must be None, 'relu' or 'leaky_relu', got '", name, "'"));
 }
 
 template <class T>
@@ -173,16 +172,17 @@ Tensor gemm_typed(const Tensor& a, const Tensor& b, const Tensor& c, double alph
   ep.bias_per_row = bias_axis == 0;
   ep.act = act;
   ep.slope = T(slope);
-  kernels::gemm<T>(ta, tb, M, N, K, T(alpha), a.data<T>(), a.dim(1), b.data<T>(), b.dim(1),
-                   T(beta), out.data<T>(), N, ep);
+  kernels::gemm<T>(ta, tb, M, N, K, T(alpha), a.data<T>(), a.dim(1), b.data<T>(), b.dim(1), T(beta),
+                   out.data<T>(), N, ep);
   return out;
 }
 
 // input (..., in) and weight (out, in) agree; bias, if any, is (out,).
 void check_linear(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias) {
   if (input.ndim() == 0)
-    throw ValueError(cat(op, ": input must have at least 1 dimension (..., in_features), got a "
-                             "scalar"));
+    throw ValueError(cat(op,
+                         ": input must have at least 1 dimension (..., in_features), got a "
+                         "scalar"));
   check_ndim(op, "weight", weight, 2, "(out_features, in_features)");
   check_nonempty(op, "input", input);
   check_nonempty(op, "weight", weight);
@@ -216,10 +216,10 @@ std::vector<Tensor> linear_backward_typed(const Tensor& g, const Tensor& x, cons
   Tensor gw = Tensor::empty(w.shape(), dtype_of<T>(), "linear_backward");
   const T* G = g.data<T>();
   // grad_input = g (rows, out) @ W (out, in); grad_weight = g^T (out, rows) @ x (rows, in)
-  kernels::gemm<T>(false, false, rows, in, out, T(1), G, out, w.data<T>(), in, T(0),
-                   gx.data<T>(), in);
-  kernels::gemm<T>(true, false, out, in, rows, T(1), G, out, x.data<T>(), in, T(0),
-                   gw.data<T>(), in);
+  kernels::gemm<T>(false, false, rows, in, out, T(1), G, out, w.data<T>(), in, T(0), gx.data<T>(),
+                   in);
+  kernels::gemm<T>(true, false, out, in, rows, T(1), G, out, x.data<T>(), in, T(0), gw.data<T>(),
+                   in);
   Tensor gbias;
   if (bias.defined()) {  // column sums of g, accumulated in double
     gbias = Tensor::empty({out}, dtype_of<T>(), "linear_backward");
@@ -278,25 +278,23 @@ Tensor gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, dou
                ")");
   };
   if (K != Kb)
-    throw ValueError(cat("gemm: op(a) has ", K, " columns but op(b) has ", Kb, " rows ",
-                         flags()));
+    throw ValueError(cat("gemm: op(a) has ", K, " columns but op(b) has ", Kb, " rows ", flags()));
   if (c.defined() && c.shape() != Shape{M, N})
     throw ValueError(cat("gemm: c must have shape (M, N) = ", shape_str({M, N}), ", got ",
                          shape_str(c.shape()), " ", flags()));
   if (bias_axis != 0 && bias_axis != 1)
-    throw ValueError(cat("gemm: bias_axis must be 0 (one bias per row) or 1 (per column), got ",
-                         bias_axis));
+    throw ValueError(
+        cat("gemm: bias_axis must be 0 (one bias per row) or 1 (per column), got ", bias_axis));
   if (bias.defined()) {
     const int64_t len = bias_axis == 0 ? M : N;
     if (bias.shape() != Shape{len})
       throw ValueError(cat("gemm: bias must have shape (", len, ",) for bias_axis=", bias_axis,
                            " (output ", shape_str({M, N}), "), got ", shape_str(bias.shape())));
   }
-  return a.dtype() == DType::f32
-             ? gemm_typed<float>(a, b, c, alpha, beta, trans_a, trans_b, bias, bias_axis, act,
-                                 negative_slope)
-             : gemm_typed<double>(a, b, c, alpha, beta, trans_a, trans_b, bias, bias_axis, act,
-                                  negative_slope);
+  return a.dtype() == DType::f32 ? gemm_typed<float>(a, b, c, alpha, beta, trans_a, trans_b, bias,
+                                                     bias_axis, act, negative_slope)
+                                 : gemm_typed<double>(a, b, c, alpha, beta, trans_a, trans_b, bias,
+                                                      bias_axis, act, negative_slope);
 }
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
@@ -311,8 +309,7 @@ std::vector<Tensor> linear_backward(const Tensor& grad_output, const Tensor& inp
                                     const Tensor& weight, const Tensor& bias) {
   check_same_dtype("linear_backward",
                    {{"grad_output", &grad_output}, {"input", &input}, {"weight", &weight}});
-  if (bias.defined())
-    check_same_dtype("linear_backward", {{"input", &input}, {"bias", &bias}});
+  if (bias.defined()) check_same_dtype("linear_backward", {{"input", &input}, {"bias", &bias}});
   check_linear("linear_backward", input, weight, bias);
   Shape out_shape = input.shape();
   out_shape.back() = weight.dim(0);

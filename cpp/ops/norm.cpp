@@ -46,8 +46,8 @@ Tensor softmax_backward_typed(const char* op, const Tensor& dy, const Tensor& x,
   const Around a = split_axis(op, x, axis);
   // Both formulas use p = softmax(x); it is computed into dx, which the backward overwrites.
   Tensor dx = softmax_typed<T>(op, x, axis, false);
-  kernels::softmax_backward_ref<T>(dy.data<T>(), dx.data<T>(), dx.data<T>(), a.outer, a.n,
-                                   a.inner, log);
+  kernels::softmax_backward_ref<T>(dy.data<T>(), dx.data<T>(), dx.data<T>(), a.outer, a.n, a.inner,
+                                   log);
   return dx;
 }
 
@@ -115,8 +115,9 @@ std::vector<Tensor> batch_norm_typed(const Tensor& x, const Tensor& rm, const Te
 
 void check_batch_norm_args(const char* op, const Tensor& x, const Tensor& rm, const Tensor& rv,
                            const Tensor& w, const Tensor& b, bool training, double eps) {
-  check_same_dtype(op, {{"input", &x}, {"running_mean", &rm}, {"running_var", &rv},
-                        {"weight", &w}, {"bias", &b}});
+  check_same_dtype(
+      op,
+      {{"input", &x}, {"running_mean", &rm}, {"running_var", &rv}, {"weight", &w}, {"bias", &b}});
   const auto [N, C, S] = batch_norm_dims(op, x);
   const Shape cs{C};
   check_param(op, "running_mean", rm, cs, x, "one value per channel");
@@ -183,18 +184,18 @@ std::vector<Tensor> layer_norm_backward_typed(const Tensor& dy, const Tensor& x,
   if (b.defined()) db = Tensor::empty(ns, dtype_of<T>(), "layer_norm_backward");
   const int64_t chunks = (M + kernels::kLayerNormRows - 1) / kernels::kLayerNormRows;
   std::vector<T> work(w.defined() || b.defined() ? chunks * 2 * D : 0);
-  kernels::layer_norm_backward_ref<T>(dy.data<T>(), x.data<T>(), M, D, mean.data(),
-                                      invstd.data(), true, T(eps), ptr<T>(w), dx.data<T>(),
+  kernels::layer_norm_backward_ref<T>(dy.data<T>(), x.data<T>(), M, D, mean.data(), invstd.data(),
+                                      true, T(eps), ptr<T>(w), dx.data<T>(),
                                       dw.defined() ? dw.data<T>() : nullptr,
                                       db.defined() ? db.data<T>() : nullptr, work.data());
   return {dx, dw, db};
 }
 
 template <class T>
-std::vector<Tensor> batch_norm_backward_typed(const Tensor& dy, const Tensor& x,
-                                              const Tensor& rm, const Tensor& rv, const Tensor& w,
-                                              const Tensor& b, bool training, double eps,
-                                              const Tensor& save_mean, const Tensor& save_invstd) {
+std::vector<Tensor> batch_norm_backward_typed(const Tensor& dy, const Tensor& x, const Tensor& rm,
+                                              const Tensor& rv, const Tensor& w, const Tensor& b,
+                                              bool training, double eps, const Tensor& save_mean,
+                                              const Tensor& save_invstd) {
   const char* op = "batch_norm_backward";
   const auto [N, C, S] = batch_norm_dims(op, x);
   std::vector<T> mean(C), invstd(C);
@@ -212,10 +213,9 @@ std::vector<Tensor> batch_norm_backward_typed(const Tensor& dy, const Tensor& x,
   Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op), dw, db;
   if (w.defined()) dw = Tensor::empty({C}, dtype_of<T>(), op);
   if (b.defined()) db = Tensor::empty({C}, dtype_of<T>(), op);
-  kernels::batch_norm_backward_ref<T>(dy.data<T>(), x.data<T>(), N, C, S, mean.data(),
-                                      invstd.data(), ptr<T>(w), training, dx.data<T>(),
-                                      dw.defined() ? dw.data<T>() : nullptr,
-                                      db.defined() ? db.data<T>() : nullptr);
+  kernels::batch_norm_backward_ref<T>(
+      dy.data<T>(), x.data<T>(), N, C, S, mean.data(), invstd.data(), ptr<T>(w), training,
+      dx.data<T>(), dw.defined() ? dw.data<T>() : nullptr, db.defined() ? db.data<T>() : nullptr);
   return {dx, dw, db};
 }
 
@@ -232,9 +232,8 @@ Tensor log_softmax_backward(const Tensor& dy, const Tensor& x, int64_t axis) {
   return softmax_backward_any("log_softmax_backward", dy, x, axis, true);
 }
 
-std::vector<Tensor> batch_norm(const Tensor& x, const Tensor& rm, const Tensor& rv,
-                               const Tensor& w, const Tensor& b, bool training, double momentum,
-                               double eps) {
+std::vector<Tensor> batch_norm(const Tensor& x, const Tensor& rm, const Tensor& rv, const Tensor& w,
+                               const Tensor& b, bool training, double momentum, double eps) {
   check_batch_norm_args("batch_norm", x, rm, rv, w, b, training, eps);
   if (!(momentum >= 0 && momentum <= 1))
     throw ValueError(cat("batch_norm: momentum must be in [0, 1], got ", momentum));
@@ -252,16 +251,17 @@ std::vector<Tensor> batch_norm_backward(const Tensor& dy, const Tensor& x, const
   if (save_mean.defined() != save_invstd.defined())
     throw ValueError(cat(op, ": pass both save_mean and save_invstd, or neither"));
   check_batch_norm_args(op, x, rm, rv, w, b, training || saved, eps);
-  check_same_dtype(op, {{"input", &x}, {"grad_output", &dy}, {"save_mean", &save_mean},
+  check_same_dtype(op, {{"input", &x},
+                        {"grad_output", &dy},
+                        {"save_mean", &save_mean},
                         {"save_invstd", &save_invstd}});
   check_same_shape(op, "grad_output", dy, x.shape(), "must match input");
   check_param(op, "save_mean", save_mean, {x.dim(1)}, x, "one value per channel");
   check_param(op, "save_invstd", save_invstd, {x.dim(1)}, x, "one value per channel");
-  return x.dtype() == DType::f32
-             ? batch_norm_backward_typed<float>(dy, x, rm, rv, w, b, training, eps, save_mean,
-                                                save_invstd)
-             : batch_norm_backward_typed<double>(dy, x, rm, rv, w, b, training, eps, save_mean,
-                                                 save_invstd);
+  return x.dtype() == DType::f32 ? batch_norm_backward_typed<float>(dy, x, rm, rv, w, b, training,
+                                                                    eps, save_mean, save_invstd)
+                                 : batch_norm_backward_typed<double>(dy, x, rm, rv, w, b, training,
+                                                                     eps, save_mean, save_invstd);
 }
 
 std::vector<Tensor> layer_norm(const Tensor& x, const Shape& ns, const Tensor& w, const Tensor& b,

@@ -29,8 +29,8 @@ std::vector<Tensor> batch_norm_backward(const Tensor& grad_output, const Tensor&
 
 // x is (*, normalized_shape); weight, bias have normalized_shape. Returns {output, mean, invstd}
 // with mean, invstd of shape (*).
-std::vector<Tensor> layer_norm(const Tensor& x, const Shape& normalized_shape,
-                               const Tensor& weight, const Tensor& bias, double eps);
+std::vector<Tensor> layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
+                               const Tensor& bias, double eps);
 std::vector<Tensor> layer_norm_backward(const Tensor& grad_output, const Tensor& x,
                                         const Shape& normalized_shape, const Tensor& weight,
                                         const Tensor& bias, double eps);

@@ -34,8 +34,8 @@ void check_attr(const std::string& op, const char* arg, const Ints& v, int nd, b
     throw ValueError(cat(op, ": ", arg, " must have ", nd, " entries, got ", tup(v)));
   for (int64_t e : v) {
     if (positive ? e <= 0 : e < 0)
-      throw ValueError(cat(op, ": ", arg, " must be ", positive ? "positive" : ">= 0", ", got ",
-                           tup(v)));
+      throw ValueError(
+          cat(op, ": ", arg, " must be ", positive ? "positive" : ">= 0", ", got ", tup(v)));
     if (e > kMaxAttr) throw ValueError(cat(op, ": ", arg, " ", tup(v), " is too large"));
   }
 }
@@ -71,9 +71,8 @@ PoolGeom geometry(const std::string& op, int nd, const Tensor& x, const Ints& k,
       }
       if (!any)
         throw ValueError(cat(op, ": window ", o, " along dim ", i + 2, " covers only padding ",
-                             "(input ", shape_str(x.shape()), ", kernel_size ", tup(k),
-                             ", stride ", tup(s), ", padding ", tup(p), ", dilation ", tup(d),
-                             ")"));
+                             "(input ", shape_str(x.shape()), ", kernel_size ", tup(k), ", stride ",
+                             tup(s), ", padding ", tup(p), ", dilation ", tup(d), ")"));
     }
   if (nd == 1) return {1, in[0], 1, out[0], 1, k[0], 1, s[0], 0, p[0], 1, d[0]};
   return {in[0], in[1], out[0], out[1], k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
@@ -132,8 +131,8 @@ int64_t pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad
 std::vector<Tensor> max_pool(int nd, const Tensor& x, const Ints& kernel, const Ints& stride,
                              const Ints& padding, const Ints& dilation, bool ceil_mode,
                              bool return_indices) {
-  const PoolGeom g = geometry(name("max_pool", nd), nd, x, kernel, stride, padding, dilation,
-                              ceil_mode);
+  const PoolGeom g =
+      geometry(name("max_pool", nd), nd, x, kernel, stride, padding, dilation, ceil_mode);
   return x.dtype() == DType::f32 ? max_pool_typed<float>(nd, x, g, return_indices)
                                  : max_pool_typed<double>(nd, x, g, return_indices);
 }
@@ -159,8 +158,8 @@ Tensor max_pool_backward(int nd, const Tensor& dy, const Tensor& x, const Ints& 
                            shape_str(x.shape()), ")"));
   Tensor dx = Tensor::empty(x.shape(), x.dtype(), op);
   if (x.dtype() == DType::f32)
-    kernels::max_pool_backward_indices_ref<float>(dy.data<float>(), id, dx.data<float>(),
-                                                  planes(x), HW, g.P * g.Q);
+    kernels::max_pool_backward_indices_ref<float>(dy.data<float>(), id, dx.data<float>(), planes(x),
+                                                  HW, g.P * g.Q);
   else
     kernels::max_pool_backward_indices_ref<double>(dy.data<double>(), id, dx.data<double>(),
                                                    planes(x), HW, g.P * g.Q);
@@ -192,8 +191,7 @@ Tensor avg_pool_backward(int nd, const Tensor& dy, const Tensor& x, const Ints& 
   if (x.dtype() == DType::f32)
     kernels::avg_pool_backward<float>(dy.data<float>(), dx.data<float>(), planes(x), g, o);
   else
-    kernels::avg_pool_backward<double>(dy.data<double>(), dx.data<double>(), planes(x), g,
-                                           o);
+    kernels::avg_pool_backward<double>(dy.data<double>(), dx.data<double>(), planes(x), g, o);
   return dx;
 }
 
@@ -213,11 +211,10 @@ Tensor adaptive_avg_pool(int nd, const Tensor& x, const Ints& output_size) {
   const auto [H, W, P, Q] = adaptive_dims(op, nd, x, output_size);
   Tensor y = Tensor::empty(out_shape(x, nd, P, Q), x.dtype(), op);
   if (x.dtype() == DType::f32)
-    kernels::adaptive_avg_pool_ref<float>(x.data<float>(), y.data<float>(), planes(x), H, W, P,
-                                          Q);
+    kernels::adaptive_avg_pool_ref<float>(x.data<float>(), y.data<float>(), planes(x), H, W, P, Q);
   else
-    kernels::adaptive_avg_pool_ref<double>(x.data<double>(), y.data<double>(), planes(x), H, W,
-                                           P, Q);
+    kernels::adaptive_avg_pool_ref<double>(x.data<double>(), y.data<double>(), planes(x), H, W, P,
+                                           Q);
   return y;
 }
 
@@ -228,11 +225,11 @@ Tensor adaptive_avg_pool_backward(int nd, const Tensor& dy, const Tensor& x,
   check_grad(op, dy, x, out_shape(x, nd, P, Q));
   Tensor dx = Tensor::empty(x.shape(), x.dtype(), op);
   if (x.dtype() == DType::f32)
-    kernels::adaptive_avg_pool_backward_ref<float>(dy.data<float>(), dx.data<float>(), planes(x),
-                                                   H, W, P, Q);
+    kernels::adaptive_avg_pool_backward_ref<float>(dy.data<float>(), dx.data<float>(), planes(x), H,
+                                                   W, P, Q);
   else
-    kernels::adaptive_avg_pool_backward_ref<double>(dy.data<double>(), dx.data<double>(),
-                                                    planes(x), H, W, P, Q);
+    kernels::adaptive_avg_pool_backward_ref<double>(dy.data<double>(), dx.data<double>(), planes(x),
+                                                    H, W, P, Q);
   return dx;
 }
 
@@ -256,8 +253,7 @@ Tensor global_backward_typed(const Tensor& dy, const Tensor& x, bool is_max, con
     Tensor y = Tensor::empty(dy.shape(), x.dtype(), op);
     Tensor idx = Tensor::empty(dy.shape(), DType::i64, op);
     kernels::global_max_pool<T>(x.data<T>(), y.data<T>(), idx.data<int64_t>(), n, L);
-    kernels::global_max_pool_backward_ref<T>(dy.data<T>(), idx.data<int64_t>(), dx.data<T>(), n,
-                                             L);
+    kernels::global_max_pool_backward_ref<T>(dy.data<T>(), idx.data<int64_t>(), dx.data<T>(), n, L);
   } else {
     kernels::global_avg_pool_backward_ref<T>(dy.data<T>(), dx.data<T>(), n, L);
   }

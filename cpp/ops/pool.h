@@ -46,8 +46,8 @@ Tensor global_max_pool2d_backward(const Tensor& dy, const Tensor& x);
 
 // x, indices (N,C,H,W) -> y (N,C,Ho,Wo) with y[idx] = x, zero elsewhere. Default output size
 // (H-1)*stride - 2*padding + kernel; an explicit one (Ho, Wo) must lie within one stride of it.
-Tensor max_unpool2d(const Tensor& x, const Tensor& indices, const Ints& kernel,
-                    const Ints& stride, const Ints& padding, const Ints& output_size);
+Tensor max_unpool2d(const Tensor& x, const Tensor& indices, const Ints& kernel, const Ints& stride,
+                    const Ints& padding, const Ints& output_size);
 Tensor max_unpool2d_backward(const Tensor& dy, const Tensor& x, const Tensor& indices,
                              const Ints& kernel, const Ints& stride, const Ints& padding,
                              const Ints& output_size);

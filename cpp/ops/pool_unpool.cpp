@@ -1,7 +1,8 @@
 // max_unpool2d and its gradient: the inverse scatter of max pooling's indices.
+#include "kernels/pool/pool.h"
+
 #include <array>
 
-#include "kernels/pool/pool.h"
 #include "ops/pool.h"
 #include "tensor/check.h"
 
@@ -36,13 +37,13 @@ std::array<int64_t, 2> unpool_dims(const char* op, const Tensor& x, const Tensor
       out[i] = def;
     } else {
       if (output_size.size() != 2)
-        throw ValueError(cat(op, ": output_size must be (H, W) or (N, C, H, W), got ",
-                             shape_str(output_size)));
+        throw ValueError(
+            cat(op, ": output_size must be (H, W) or (N, C, H, W), got ", shape_str(output_size)));
       out[i] = output_size[i];
       if (!(def - s[i] < out[i] && out[i] < def + s[i]))
         throw ValueError(cat(op, ": output_size ", shape_str(output_size),
-                             " must lie strictly within one stride of the default size (",
-                             def, " +- ", s[i], ") for input ", shape_str(x.shape())));
+                             " must lie strictly within one stride of the default size (", def,
+                             " +- ", s[i], ") for input ", shape_str(x.shape())));
     }
     if (out[i] < 1)
       throw ValueError(cat(op, ": output size ", out[i], " is not positive for input ",
@@ -61,8 +62,8 @@ std::array<int64_t, 2> unpool_dims(const char* op, const Tensor& x, const Tensor
 
 }  // namespace
 
-Tensor max_unpool2d(const Tensor& x, const Tensor& indices, const Ints& kernel,
-                    const Ints& stride, const Ints& padding, const Ints& output_size) {
+Tensor max_unpool2d(const Tensor& x, const Tensor& indices, const Ints& kernel, const Ints& stride,
+                    const Ints& padding, const Ints& output_size) {
   const char* op = "max_unpool2d";
   const auto [Ho, Wo] = unpool_dims(op, x, indices, kernel, stride, padding, output_size);
   Tensor y = Tensor::empty({x.dim(0), x.dim(1), Ho, Wo}, x.dtype(), op);
@@ -71,8 +72,8 @@ Tensor max_unpool2d(const Tensor& x, const Tensor& indices, const Ints& kernel,
     kernels::max_unpool_ref<float>(x.data<float>(), indices.data<int64_t>(), y.data<float>(), n,
                                    Lin, Lout);
   else
-    kernels::max_unpool_ref<double>(x.data<double>(), indices.data<int64_t>(), y.data<double>(),
-                                    n, Lin, Lout);
+    kernels::max_unpool_ref<double>(x.data<double>(), indices.data<int64_t>(), y.data<double>(), n,
+                                    Lin, Lout);
   return y;
 }
 

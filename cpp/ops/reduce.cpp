@@ -37,8 +37,10 @@ std::vector<bool> reduced_mask(const char* op, const Shape& shape, const AxisLis
 Shape reduced_shape(const Shape& shape, const std::vector<bool>& mask, bool keepdims) {
   Shape out;
   for (size_t d = 0; d < shape.size(); ++d)
-    if (!mask[d]) out.push_back(shape[d]);
-    else if (keepdims) out.push_back(1);
+    if (!mask[d])
+      out.push_back(shape[d]);
+    else if (keepdims)
+      out.push_back(1);
   return out;
 }
 
@@ -58,8 +60,10 @@ std::vector<Run> merge_runs(const Shape& shape, const std::vector<bool>& mask) {
   std::vector<Run> runs;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 1) continue;
-    if (!runs.empty() && runs.back().reduced == mask[d]) runs.back().size *= shape[d];
-    else runs.push_back({shape[d], mask[d]});
+    if (!runs.empty() && runs.back().reduced == mask[d])
+      runs.back().size *= shape[d];
+    else
+      runs.push_back({shape[d], mask[d]});
   }
   return runs;
 }
@@ -104,8 +108,10 @@ Tensor reduce_op(const char* name, ReduceOp op, bool mean, const Tensor& x, cons
   const double scale = mean ? 1.0 / static_cast<double>(count) : 1.0;
   std::vector<Run> runs = merge_runs(x.shape(), mask);
   if (count == 0) runs = {{out.numel(), false}, {0, true}};  // an empty sum: zeros
-  if (x.dtype() == DType::f32) reduce_runs<float>(op, x, out, runs, scale, name);
-  else reduce_runs<double>(op, x, out, runs, scale, name);
+  if (x.dtype() == DType::f32)
+    reduce_runs<float>(op, x, out, runs, scale, name);
+  else
+    reduce_runs<double>(op, x, out, runs, scale, name);
   return out;
 }
 
@@ -120,17 +126,18 @@ Tensor arg_op(const char* name, bool is_min, const Tensor& x, std::optional<int6
   Tensor out = Tensor::empty(reduced_shape(x.shape(), mask, keepdims), DType::i64, name);
   int64_t outer = 1, R = 1, inner = 1;
   for (size_t d = 0; d < mask.size(); ++d) {
-    if (mask[d]) R *= x.shape()[d];
+    if (mask[d])
+      R *= x.shape()[d];
     else if (axis && static_cast<int64_t>(d) < (*axis < 0 ? *axis + x.ndim() : *axis))
       outer *= x.shape()[d];
-    else inner *= x.shape()[d];
+    else
+      inner *= x.shape()[d];
   }
   if (out.numel() == 0) return out;
   if (x.dtype() == DType::f32)
     kernels::arg_reduce_f32(x.data<float>(), out.data<int64_t>(), outer, R, inner, is_min);
   else
-    kernels::arg_reduce_ref<double>(x.data<double>(), out.data<int64_t>(), outer, R, inner,
-                                    is_min);
+    kernels::arg_reduce_ref<double>(x.data<double>(), out.data<int64_t>(), outer, R, inner, is_min);
   return out;
 }
 
@@ -194,9 +201,8 @@ Tensor route_op(const char* name, ReduceOp op, const Tensor& gy, const Tensor& x
       kernels::route_first_rows_ref<float>(x.data<float>(), y.data<float>(), gy.data<float>(),
                                            gx.data<float>(), outer, runs[k].size, inner);
     else
-      kernels::route_first_rows_ref<double>(x.data<double>(), y.data<double>(),
-                                            gy.data<double>(), gx.data<double>(), outer,
-                                            runs[k].size, inner);
+      kernels::route_first_rows_ref<double>(x.data<double>(), y.data<double>(), gy.data<double>(),
+                                            gx.data<double>(), outer, runs[k].size, inner);
     return gx;
   }
   std::vector<int64_t> dims, ys;

@@ -36,8 +36,8 @@ std::vector<int> check_perm(const char* op, const Tensor& x, const std::vector<i
   for (int64_t i = 0; i < nd; ++i) {
     const int64_t a = axes[i];
     if (a < -nd || a >= nd || seen[a < 0 ? a + nd : a])
-      throw ValueError(cat(op, ": axes ", ints_str(axes), " is not a permutation of 0..",
-                           nd - 1, " (input shape ", shape_str(x.shape()), ")"));
+      throw ValueError(cat(op, ": axes ", ints_str(axes), " is not a permutation of 0..", nd - 1,
+                           " (input shape ", shape_str(x.shape()), ")"));
     perm[i] = static_cast<int>(a < 0 ? a + nd : a);
     seen[perm[i]] = true;
   }
@@ -60,11 +60,13 @@ PadPlan plan_pad(const char* op, const Shape& in, const std::vector<int64_t>& pa
                  const std::string& mode) {
   const int64_t nd = static_cast<int64_t>(in.size());
   if (mode != "constant" && mode != "reflect" && mode != "replicate")
-    throw ValueError(cat(op, ": mode must be 'constant', 'reflect' or 'replicate', got '", mode,
-                         "'"));
+    throw ValueError(
+        cat(op, ": mode must be 'constant', 'reflect' or 'replicate', got '", mode, "'"));
   if (pad.size() % 2)
-    throw ValueError(cat(op, ": pad must have an even length ((left, right) pairs from the last "
-                         "axis), got ", pad.size(), " values ", ints_str(pad)));
+    throw ValueError(cat(op,
+                         ": pad must have an even length ((left, right) pairs from the last "
+                         "axis), got ",
+                         pad.size(), " values ", ints_str(pad)));
   if (static_cast<int64_t>(pad.size()) > 2 * nd)
     throw ValueError(cat(op, ": pad ", ints_str(pad), " pads ", pad.size() / 2,
                          " axes but input has ", nd, " dims (shape ", shape_str(in), ")"));
@@ -83,8 +85,8 @@ PadPlan plan_pad(const char* op, const Shape& in, const std::vector<int64_t>& pa
                            " gives a negative size ", m, " (input shape ", shape_str(in), ")"));
     if (mode == "reflect" && (lo >= n || hi >= n) && (lo > 0 || hi > 0))
       throw ValueError(cat(op, ": reflect padding (", lo, ", ", hi, ") on axis ", d,
-                           " must be smaller than its size ", n, " (input shape ",
-                           shape_str(in), ")"));
+                           " must be smaller than its size ", n, " (input shape ", shape_str(in),
+                           ")"));
     if (mode == "replicate" && n == 0 && (lo > 0 || hi > 0))
       throw ValueError(cat(op, ": replicate padding of axis ", d, " of size 0 (input shape ",
                            shape_str(in), ")"));
@@ -104,9 +106,12 @@ PadPlan plan_pad(const char* op, const Shape& in, const std::vector<int64_t>& pa
     for (int64_t o = 0; o < m; ++o) {
       int64_t s = o - lo;
       if (s < 0 || s >= n) {
-        if (mode == "constant") s = -1;
-        else if (mode == "replicate") s = s < 0 ? 0 : n - 1;
-        else s = s < 0 ? -s : 2 * (n - 1) - s;
+        if (mode == "constant")
+          s = -1;
+        else if (mode == "replicate")
+          s = s < 0 ? 0 : n - 1;
+        else
+          s = s < 0 ? -s : 2 * (n - 1) - s;
       }
       map[o] = s;
     }
@@ -178,8 +183,8 @@ Tensor reshape_backward(const Tensor& gy, const Shape& input_shape) {
   for (int64_t d : input_shape) n *= d;
   if (n != gy.numel())
     throw ValueError(cat("reshape_backward: grad_output has shape ", shape_str(gy.shape()), " (",
-                         gy.numel(), " elements) but input_shape ", shape_str(input_shape),
-                         " has ", n));
+                         gy.numel(), " elements) but input_shape ", shape_str(input_shape), " has ",
+                         n));
   return copy_as("reshape_backward", gy, input_shape);
 }
 
@@ -202,8 +207,9 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
   if (xs.empty()) throw ValueError("concat: tensors is empty; pass at least one array");
   const Tensor& first = xs[0];
   if (first.ndim() == 0)
-    throw ValueError("concat: tensors[0] is 0-dimensional; only arrays with an axis can be "
-                     "concatenated");
+    throw ValueError(
+        "concat: tensors[0] is 0-dimensional; only arrays with an axis can be "
+        "concatenated");
   const int64_t a = norm_axis("concat", "axis", axis, first.ndim(), first.shape());
   Shape out = first.shape();
   out[a] = 0;
@@ -215,8 +221,8 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
                           "; pass arrays of one dtype"));
     if (t.ndim() != first.ndim())
       throw ValueError(cat("concat: tensors[", k, "] has ", t.ndim(), " dims (shape ",
-                           shape_str(t.shape()), ") but tensors[0] has ", first.ndim(),
-                           " (shape ", shape_str(first.shape()), ")"));
+                           shape_str(t.shape()), ") but tensors[0] has ", first.ndim(), " (shape ",
+                           shape_str(first.shape()), ")"));
     for (int64_t d = 0; d < first.ndim(); ++d)
       if (d != a && t.shape()[d] != first.shape()[d])
         throw ValueError(cat("concat: tensors[", k, "] has shape ", shape_str(t.shape()),
@@ -293,8 +299,8 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, const std::string& 
                                    value);
       break;
     case DType::i64:
-      kernels::pad_forward<int64_t>(x.data<int64_t>(), y.data<int64_t>(), x.shape(), p.out,
-                                    p.map, static_cast<int64_t>(value));
+      kernels::pad_forward<int64_t>(x.data<int64_t>(), y.data<int64_t>(), x.shape(), p.out, p.map,
+                                    static_cast<int64_t>(value));
       break;
   }
   return y;
@@ -313,8 +319,8 @@ Tensor pad_backward(const Tensor& gy, const Shape& input_shape, const std::vecto
                                    p.one_to_one);
       break;
     case DType::f64:
-      kernels::pad_backward<double>(gy.data<double>(), gx.data<double>(), input_shape, p.out,
-                                    p.map, p.one_to_one);
+      kernels::pad_backward<double>(gy.data<double>(), gx.data<double>(), input_shape, p.out, p.map,
+                                    p.one_to_one);
       break;
     case DType::i64:
       kernels::pad_backward<int64_t>(gy.data<int64_t>(), gx.data<int64_t>(), input_shape, p.out,

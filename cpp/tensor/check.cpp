@@ -4,8 +4,8 @@ namespace pg {
 
 void check_ndim(const char* op, const char* arg, const Tensor& t, int ndim, const char* layout) {
   if (t.ndim() != ndim)
-    throw ValueError(cat(op, ": ", arg, " must be ", ndim, "-D ", layout, ", got shape ",
-                         shape_str(t.shape())));
+    throw ValueError(
+        cat(op, ": ", arg, " must be ", ndim, "-D ", layout, ", got shape ", shape_str(t.shape())));
 }
 
 void check_float(const char* op, const char* arg, const Tensor& t) {
@@ -43,8 +43,8 @@ void check_nonnegative(const char* op, const char* arg, int64_t value) {
 void check_same_shape(const char* op, const char* arg, const Tensor& t, const Shape& expected,
                       const char* what) {
   if (t.shape() != expected)
-    throw ValueError(cat(op, ": ", arg, " has shape ", shape_str(t.shape()), " but ", what,
-                         " ", shape_str(expected)));
+    throw ValueError(cat(op, ": ", arg, " has shape ", shape_str(t.shape()), " but ", what, " ",
+                         shape_str(expected)));
 }
 
 }  // namespace pg

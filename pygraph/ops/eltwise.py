@@ -76,6 +76,7 @@ def leaky_relu(input: Any, negative_slope: float = 0.01) -> np.ndarray:
 def leaky_relu_backward(
     grad_output: Any, input: Any, negative_slope: float = 0.01
 ) -> tuple[np.ndarray]:
+    """(grad_output * (1 if x > 0 else negative_slope),)."""
     a = _real(negative_slope, "leaky_relu_backward", "negative_slope")
     return _bwd("leaky_relu", grad_output, input, alpha=a)
 
@@ -102,6 +103,7 @@ def elu(input: Any, alpha: float = 1.0) -> np.ndarray:
 
 
 def elu_backward(grad_output: Any, input: Any, alpha: float = 1.0) -> tuple[np.ndarray]:
+    """(grad_output * (1 if x > 0 else alpha * exp(x)),)."""
     return _bwd("elu", grad_output, input, alpha=_real(alpha, "elu_backward", "alpha"))
 
 
@@ -111,6 +113,7 @@ def selu(input: Any) -> np.ndarray:
 
 
 def selu_backward(grad_output: Any, input: Any) -> tuple[np.ndarray]:
+    """(grad_output * selu'(x),)."""
     return _bwd("selu", grad_output, input)
 
 
@@ -132,6 +135,7 @@ def gelu(input: Any, approximate: str = "none") -> np.ndarray:
 
 
 def gelu_backward(grad_output: Any, input: Any, approximate: str = "none") -> tuple[np.ndarray]:
+    """(grad_output * (Phi(x) + x * phi(x)),), or the tanh form's derivative."""
     return _bwd(_gelu_name(approximate, "gelu_backward"), grad_output, input)
 
 
@@ -141,6 +145,7 @@ def silu(input: Any) -> np.ndarray:
 
 
 def silu_backward(grad_output: Any, input: Any) -> tuple[np.ndarray]:
+    """(grad_output * s * (1 + x * (1 - s)),) with s = sigmoid(x)."""
     return _bwd("silu", grad_output, input)
 
 
@@ -159,6 +164,7 @@ def sigmoid_backward(grad_output: Any, input: Any) -> tuple[np.ndarray]:
 
 
 def tanh(input: Any) -> np.ndarray:
+    """The hyperbolic tangent, (e^x - e^-x) / (e^x + e^-x)."""
     return _fwd("tanh", input)
 
 
@@ -173,6 +179,7 @@ def erf(input: Any) -> np.ndarray:
 
 
 def erf_backward(grad_output: Any, input: Any) -> tuple[np.ndarray]:
+    """(grad_output * 2/sqrt(pi) * exp(-x^2),)."""
     return _bwd("erf", grad_output, input)
 
 
@@ -187,6 +194,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> np.ndarr
 def softplus_backward(
     grad_output: Any, input: Any, beta: float = 1.0, threshold: float = 20.0
 ) -> tuple[np.ndarray]:
+    """(grad_output * sigmoid(beta * x),), and grad_output past the threshold."""
     op = "softplus_backward"
     b, t = _real(beta, op, "beta"), _real(threshold, op, "threshold")
     return _bwd("softplus", grad_output, input, beta=b, threshold=t)
@@ -216,38 +224,47 @@ def maxout_backward(grad_output: Any, input: Any, pieces: int, axis: int = 1) ->
 
 
 def exp(input: Any) -> np.ndarray:
+    """e^x, elementwise."""
     return _fwd("exp", input)
 
 
 def exp_backward(grad_output: Any, input: Any) -> tuple[np.ndarray]:
+    """(grad_output * exp(x),)."""
     return _bwd("exp", grad_output, input)
 
 
 def log(input: Any) -> np.ndarray:
+    """The natural logarithm, elementwise."""
     return _fwd("log", input)
 
 
 def log_backward(grad_output: Any, input: Any) -> tuple[np.ndarray]:
+    """(grad_output / x,)."""
     return _bwd("log", grad_output, input)
 
 
 def sqrt(input: Any) -> np.ndarray:
+    """The square root, elementwise."""
     return _fwd("sqrt", input)
 
 
 def sqrt_backward(grad_output: Any, input: Any) -> tuple[np.ndarray]:
+    """(grad_output / (2 sqrt(x)),)."""
     return _bwd("sqrt", grad_output, input)
 
 
 def neg(input: Any) -> np.ndarray:
+    """-x, elementwise."""
     return _fwd("neg", input)
 
 
 def neg_backward(grad_output: Any, input: Any) -> tuple[np.ndarray]:
+    """(-grad_output,)."""
     return _bwd("neg", grad_output, input)
 
 
 def abs(input: Any) -> np.ndarray:  # noqa: A001 (torch.abs)
+    """|x|, elementwise."""
     return _fwd("abs", input)
 
 
@@ -286,24 +303,30 @@ def add_backward(grad_output: Any, input: Any, other: Any) -> tuple[np.ndarray, 
 
 
 def sub(input: Any, other: Any) -> np.ndarray:
+    """input - other, with numpy broadcasting."""
     return _binary("sub", input, other)
 
 
 def sub_backward(grad_output: Any, input: Any, other: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(grad_input, grad_other) of input - other, summed over broadcast dims."""
     return _binary_bwd("sub", grad_output, input, other)
 
 
 def mul(input: Any, other: Any) -> np.ndarray:
+    """input * other, with numpy broadcasting."""
     return _binary("mul", input, other)
 
 
 def mul_backward(grad_output: Any, input: Any, other: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(grad_input, grad_other) of input * other, summed over broadcast dims."""
     return _binary_bwd("mul", grad_output, input, other)
 
 
 def div(input: Any, other: Any) -> np.ndarray:
+    """input / other, with numpy broadcasting."""
     return _binary("div", input, other)
 
 
 def div_backward(grad_output: Any, input: Any, other: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(grad_input, grad_other) of input / other, summed over broadcast dims."""
     return _binary_bwd("div", grad_output, input, other)

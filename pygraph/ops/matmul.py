@@ -106,6 +106,16 @@ def matmul_backward(
     return _core.matmul_backward(grad_output, a, b)
 
 
+def bmm_backward(
+    grad_output: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradients (grad_a, grad_b) of bmm(a, b): g @ b^T and a^T @ g for each batch entry."""
+    for arg, x in (("a", a), ("b", b)):
+        if np.ndim(x) != 3:
+            raise ValueError(f"bmm_backward: {arg} must be 3-D (B, M, K), got shape {np.shape(x)}")
+    return matmul_backward(grad_output, a, b)
+
+
 def linear_backward(
     grad_output: np.ndarray,
     input: np.ndarray,
@@ -119,4 +129,4 @@ def linear_backward(
     return _core.linear_backward(grad_output, input, weight, bias)
 
 
-__all__ = ["bmm", "gemm", "linear", "linear_backward", "matmul", "matmul_backward"]
+__all__ = ["bmm", "bmm_backward", "gemm", "linear", "linear_backward", "matmul", "matmul_backward"]

@@ -18,7 +18,7 @@ struct ConvGeom {
 
   int64_t Cg() const { return C / G; }
   int64_t Kg() const { return K / G; }
-  int64_t in_size() const { return in[0] * in[1] * in[2]; }     // per channel
+  int64_t in_size() const { return in[0] * in[1] * in[2]; }      // per channel
   int64_t out_size() const { return out[0] * out[1] * out[2]; }  // per channel
   int64_t ker_size() const { return ker[0] * ker[1] * ker[2]; }
   int64_t col_rows() const { return Cg() * ker_size(); }  // rows of one group's im2col matrix
@@ -64,8 +64,8 @@ void conv_f32_depthwise_portable(const ConvGeom& g, const float* x, const float*
 #ifdef PYGRAPH_SIMD
 void conv_f32_depthwise_avx2(const ConvGeom& g, const float* x, const float* w, const float* bias,
                              float* y, Activation act);
-void conv_f32_depthwise_avx512(const ConvGeom& g, const float* x, const float* w,
-                               const float* bias, float* y, Activation act);
+void conv_f32_depthwise_avx512(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                               float* y, Activation act);
 #endif
 
 // Their gradients: dx and dw are overwritten.
@@ -74,8 +74,8 @@ struct DepthwiseBwd {
   void (*weight)(const ConvGeom& g, const float* x, const float* dy, float* dw);
 };
 #define PG_DEPTHWISE_BWD(isa)                                                                  \
-  void conv_bwd_data_f32_depthwise_##isa(const ConvGeom& g, const float* dy, const float* w,  \
-                                         float* dx);                                          \
+  void conv_bwd_data_f32_depthwise_##isa(const ConvGeom& g, const float* dy, const float* w,   \
+                                         float* dx);                                           \
   void conv_bwd_weight_f32_depthwise_##isa(const ConvGeom& g, const float* x, const float* dy, \
                                            float* dw);
 PG_DEPTHWISE_BWD(portable)

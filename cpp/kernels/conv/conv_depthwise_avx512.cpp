@@ -74,8 +74,8 @@ struct RowAVX512 {
 }  // namespace
 
 // x is (N,C,Di,Hi,Wi), w is (K,1,Kd,Kh,Kw), y is (N,K,Do,Ho,Wo)
-void conv_f32_depthwise_avx512(const ConvGeom& g, const float* x, const float* w,
-                               const float* bias, float* y, Activation act) {
+void conv_f32_depthwise_avx512(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                               float* y, Activation act) {
   depthwise_loops(g, x, w, bias, y, act, RowAVX512());
 }
 

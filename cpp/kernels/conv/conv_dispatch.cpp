@@ -37,9 +37,9 @@ struct Plan {
   size_t col, buf, part;  // floats per thread: column matrix, gathered dy / y, partial dw
 };
 
-constexpr int64_t kTargetCols = 1024;  // GEMM N worth batching images for
+constexpr int64_t kTargetCols = 1024;   // GEMM N worth batching images for
 constexpr int64_t kL2Floats = 1 << 17;  // a column band of 512 KB stays in L2
-constexpr int64_t kMinBandCols = 512;  // narrower GEMMs lose more than L2 saves
+constexpr int64_t kMinBandCols = 512;   // narrower GEMMs lose more than L2 saves
 
 Plan plan(const ConvGeom& g, ConvPass pass, int threads) {
   Plan p;
@@ -125,8 +125,8 @@ bool for_bands(const ConvGeom& g, const Item& it, F&& f) {
 
 // x is (N,C,Di,Hi,Wi), w is (K,C/G,Kd,Kh,Kw), y is (N,K,Do,Ho,Wo): per item
 // y_g (Kg, cols) = w_g (Kg, rows) @ col (rows, cols), bias and activation in the epilogue.
-void fwd_im2col_gemm(const ConvGeom& g, const float* x, const float* w, const float* bias,
-                     float* y, Activation act, float* work, int threads) {
+void fwd_im2col_gemm(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
+                     Activation act, float* work, int threads) {
   const Plan p = plan(g, ConvPass::forward, threads);
   const int64_t Kg = g.Kg(), OS = g.out_size(), rows = g.col_rows();
   for_items(p, [&](int64_t i, int tid) {
@@ -140,8 +140,8 @@ void fwd_im2col_gemm(const ConvGeom& g, const float* x, const float* w, const fl
     const float* x0 = x + (it.n0 * g.C + it.gi * g.Cg()) * g.in_size();
     const bool banded = for_bands(g, it, [&](int64_t r0, int64_t r1, int64_t cols) {
       im2col_rows_f32(g, x0, it.col, cols, r0, r1);
-      gemm_f32(false, false, Kg, cols, rows, 1.f, wg, rows, it.col, cols, 0.f,
-               y0 + r0 * g.out[2], OS, ep);
+      gemm_f32(false, false, Kg, cols, rows, 1.f, wg, rows, it.col, cols, 0.f, y0 + r0 * g.out[2],
+               OS, ep);
     });
     if (banded) return;
     const float* col = columns(g, it, x);
@@ -150,8 +150,7 @@ void fwd_im2col_gemm(const ConvGeom& g, const float* x, const float* w, const fl
     if (it.m > 1)  // scatter the side-by-side images back to (N, K, ...)
       for (int64_t k = 0; k < Kg; ++k)
         for (int64_t j = 0; j < it.m; ++j)
-          std::memcpy(y0 + (j * g.K + k) * OS, it.buf + k * it.cols + j * OS,
-                      sizeof(float) * OS);
+          std::memcpy(y0 + (j * g.K + k) * OS, it.buf + k * it.cols + j * OS, sizeof(float) * OS);
   });
 }
 
@@ -173,9 +172,12 @@ const Variant<FwdFn> kGeneral[] = {
     {"conv_f32_ref", Isa::ref, fwd_ref},
 };
 
-#define PG_BWD(isa) \
-  { "conv_bwd_f32_depthwise_" #isa, Isa::isa, \
-    {conv_bwd_data_f32_depthwise_##isa, conv_bwd_weight_f32_depthwise_##isa} }
+#define PG_BWD(isa)                                                          \
+  {                                                                          \
+    "conv_bwd_f32_depthwise_" #isa, Isa::isa, {                              \
+      conv_bwd_data_f32_depthwise_##isa, conv_bwd_weight_f32_depthwise_##isa \
+    }                                                                        \
+  }
 const Variant<DepthwiseBwd> kDepthwiseBwd[] = {
 #ifdef PYGRAPH_SIMD
     PG_BWD(avx512),
@@ -246,8 +248,8 @@ void conv_bwd_data_f32(const ConvGeom& g, const float* dy, const float* w, float
     if (it.m == 1 && g.col_rows() * OS > kL2Floats) {
       for (int64_t c = 0; c < Cg; ++c) std::memset(dx0 + c * IS, 0, sizeof(float) * IS);
       const bool banded = for_bands(g, it, [&](int64_t r0, int64_t r1, int64_t cols) {
-        gemm_f32(true, false, rows, cols, Kg, 1.f, wg, rows, dyg + r0 * g.out[2], ld, 0.f,
-                 it.col, cols);
+        gemm_f32(true, false, rows, cols, Kg, 1.f, wg, rows, dyg + r0 * g.out[2], ld, 0.f, it.col,
+                 cols);
         col2im_rows_f32(g, it.col, cols, dx0, r0, r1);
       });
       if (banded) return;
@@ -286,8 +288,8 @@ void conv_bwd_weight_f32(const ConvGeom& g, const float* x, const float* dy, flo
     const float* x0 = x + (it.n0 * g.C + it.gi * g.Cg()) * g.in_size();
     const bool banded = for_bands(g, it, [&](int64_t r0, int64_t r1, int64_t cols) {
       im2col_rows_f32(g, x0, it.col, cols, r0, r1);
-      gemm_f32(false, true, Kg, rows, cols, 1.f, dyg + r0 * g.out[2], ld, it.col, cols, 1.f,
-               acc, rows);
+      gemm_f32(false, true, Kg, rows, cols, 1.f, dyg + r0 * g.out[2], ld, it.col, cols, 1.f, acc,
+               rows);
     });
     if (banded) return;
     const float* col = columns(g, it, x);

@@ -11,8 +11,7 @@ namespace {
 inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
 // Output positions o in [lo, hi) whose input coordinate o*s + off lies in [0, n).
-inline void valid_range(int64_t n, int64_t out, int64_t s, int64_t off, int64_t* lo,
-                        int64_t* hi) {
+inline void valid_range(int64_t n, int64_t out, int64_t s, int64_t off, int64_t* lo, int64_t* hi) {
   int64_t l = ceil_div(-off, s), h = ceil_div(n - off, s);
   l = l < 0 ? 0 : (l > out ? out : l);
   h = h < l ? l : (h > out ? out : h);

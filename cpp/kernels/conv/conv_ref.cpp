@@ -34,8 +34,7 @@ inline void for_taps(const ConvGeom& g, int64_t od, int64_t oh, int64_t ow, F&& 
 
 // x is (N,C,Di,Hi,Wi), w is (K,C/G,Kd,Kh,Kw), y is (N,K,Do,Ho,Wo)
 template <class T>
-void conv_fwd_ref(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y,
-                  Activation act) {
+void conv_fwd_ref(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y, Activation act) {
   const int64_t Cg = g.Cg(), Kg = g.Kg(), IS = g.in_size(), OS = g.out_size(), KS = g.ker_size();
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t k = 0; k < g.K; ++k) {
@@ -122,10 +121,10 @@ bool ConvGeom::pointwise() const {
   return true;
 }
 
-#define PG_CONV_REF(T)                                                                       \
+#define PG_CONV_REF(T)                                                                          \
   template void conv_fwd_ref<T>(const ConvGeom&, const T*, const T*, const T*, T*, Activation); \
-  template void conv_bwd_data_ref<T>(const ConvGeom&, const T*, const T*, T*);                \
-  template void conv_bwd_weight_ref<T>(const ConvGeom&, const T*, const T*, T*, T*);          \
+  template void conv_bwd_data_ref<T>(const ConvGeom&, const T*, const T*, T*);                  \
+  template void conv_bwd_weight_ref<T>(const ConvGeom&, const T*, const T*, T*, T*);            \
   template void conv_bias_grad<T>(const ConvGeom&, const T*, T*);
 PG_CONV_REF(float)
 PG_CONV_REF(double)

@@ -59,7 +59,7 @@ void transform_input(const ConvGeom& g, const Wino& wn, const float* x, int64_t 
   for (int64_t job = 0; job < jobs; ++job) {
     const int64_t j = job / g.C, c = job % g.C;
     float* R = scratch + omp_get_thread_num() * wn.rowbuf;  // R[k][q][tw]: 4 rows x 4 cols
-    float* e = R + 16 * (TQ + 1);                          // even / odd input columns
+    float* e = R + 16 * (TQ + 1);                           // even / odd input columns
     float* o = e + 4 * (TQ + 1);
     const float* xc = x + ((n0 + j) * g.C + c) * Hi * Wi;
     for (int64_t th = 0; th < wn.TP; ++th) {

@@ -38,8 +38,8 @@ inline int64_t dw_clamp(int64_t v, int64_t lo, int64_t hi) {
 // x is (N,C,Di,Hi,Wi), w is (K,1,Kd,Kh,Kw), y is (N,K,Do,Ho,Wo) with C == G (one input channel
 // per group) and K = G * multiplier.
 template <class Row>
-void depthwise_loops(const ConvGeom& g, const float* x, const float* w, const float* bias,
-                     float* y, Activation act, Row row) {
+void depthwise_loops(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
+                     Activation act, Row row) {
   constexpr int64_t kMaxRows = 32;  // kernel rows summed per row-kernel call
   const int64_t Kg = g.Kg(), IS = g.in_size(), OS = g.out_size(), KS = g.ker_size();
   const int64_t Wi = g.in[2], Hi = g.in[1], Wo = g.out[2], Ho = g.out[1];

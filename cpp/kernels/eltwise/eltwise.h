@@ -58,8 +58,7 @@ using BinaryFn = void (*)(Binary op, int64_t n, const float* a, int64_t sa, cons
 template <class T>
 void unary_ref(Unary op, int64_t n, const T* x, T* y, const UnaryArgs<T>& a);
 template <class T>
-void unary_backward_ref(Unary op, int64_t n, const T* gy, const T* x, T* gx,
-                        const UnaryArgs<T>& a);
+void unary_backward_ref(Unary op, int64_t n, const T* gy, const T* x, T* gx, const UnaryArgs<T>& a);
 template <class T>
 void binary_ref(Binary op, int64_t n, const T* a, int64_t sa, const T* b, int64_t sb, T* y);
 

@@ -18,7 +18,7 @@ constexpr size_t kVariants = 4;
 constexpr size_t kVariants = 2;
 #define PG_SIMD_ROWS(name, fn)
 #endif
-#define PG_ROWS(name, fn, reffn) \
+#define PG_ROWS(name, fn, reffn)                                               \
   {PG_SIMD_ROWS(name, fn){name "_f32_portable", Isa::portable, fn##_portable}, \
    {name "_f32_ref", Isa::ref, reffn}},
 
@@ -100,8 +100,8 @@ void binary<float>(Binary op, int64_t n, const float* a, int64_t sa, const float
   chunked(n, [&](int64_t s, int64_t m) { fn(op, m, a + s * sa, sa, b + s * sb, sb, y + s); });
 }
 template <>
-void binary<double>(Binary op, int64_t n, const double* a, int64_t sa, const double* b,
-                    int64_t sb, double* y) {
+void binary<double>(Binary op, int64_t n, const double* a, int64_t sa, const double* b, int64_t sb,
+                    double* y) {
   chunked(n, [&](int64_t s, int64_t m) {
     binary_ref<double>(op, m, a + s * sa, sa, b + s * sb, sb, y + s);
   });

@@ -3,6 +3,8 @@
 // The loops are in eltwise_simd.h, the math in vmath_body.h.
 #include "kernels/eltwise/eltwise.h"
 #include "kernels/eltwise/vmath_scalar.h"
+
+// eltwise_simd.h is written on the vm:: primitives above: it must come after them.
 #include "kernels/eltwise/eltwise_simd.h"
 
 namespace pg::kernels {
@@ -12,12 +14,12 @@ void unary_f32_portable(Unary op, int64_t n, const float* x, float* y, const Una
 }
 
 void unary_backward_f32_portable(Unary op, int64_t n, const float* gy, const float* x, float* gx,
-                             const UnaryArgs<float>& a) {
+                                 const UnaryArgs<float>& a) {
   simd::unary_backward(op, n, gy, x, gx, a);
 }
 
 void binary_f32_portable(Binary op, int64_t n, const float* a, int64_t sa, const float* b,
-                     int64_t sb, float* y) {
+                         int64_t sb, float* y) {
   simd::binary(op, n, a, sa, b, sb, y);
 }
 

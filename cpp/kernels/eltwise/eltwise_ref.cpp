@@ -28,9 +28,12 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1/sqrt(2 pi)
 template <class T>
 T forward(Unary op, T x, const UnaryArgs<T>& a) {
   switch (op) {
-    case Unary::relu: return x < T(0) ? T(0) : x;  // NaN passes through, as in torch
-    case Unary::leaky_relu: return x > T(0) ? x : x * a.alpha;
-    case Unary::elu: return x > T(0) ? x : a.alpha * std::expm1(x);
+    case Unary::relu:
+      return x < T(0) ? T(0) : x;  // NaN passes through, as in torch
+    case Unary::leaky_relu:
+      return x > T(0) ? x : x * a.alpha;
+    case Unary::elu:
+      return x > T(0) ? x : a.alpha * std::expm1(x);
     case Unary::selu:
       return T(kSeluScale) * (x > T(0) ? x : T(kSeluAlpha) * std::expm1(x));
     case Unary::gelu:  // x * Phi(x); erfc on the left avoids 1 + erf cancelling
@@ -40,21 +43,31 @@ T forward(Unary op, T x, const UnaryArgs<T>& a) {
       const T u = T(kSqrt2OverPi) * (x + T(kGeluCubic) * x * x * x);
       return x * sigmoid(T(2) * u);
     }
-    case Unary::silu: return x * sigmoid(x);
-    case Unary::sigmoid: return sigmoid(x);
-    case Unary::tanh: return std::tanh(x);
-    case Unary::erf: return std::erf(x);
+    case Unary::silu:
+      return x * sigmoid(x);
+    case Unary::sigmoid:
+      return sigmoid(x);
+    case Unary::tanh:
+      return std::tanh(x);
+    case Unary::erf:
+      return std::erf(x);
     case Unary::softplus: {
       const T z = a.beta * x;
       if (z > a.threshold) return x;
       return (std::fmax(z, T(0)) + std::log1p(std::exp(-std::fabs(z)))) / a.beta;
     }
-    case Unary::exp: return std::exp(x);
-    case Unary::log: return std::log(x);
-    case Unary::sqrt: return std::sqrt(x);
-    case Unary::neg: return -x;
-    case Unary::abs: return std::fabs(x);
-    default: return x;
+    case Unary::exp:
+      return std::exp(x);
+    case Unary::log:
+      return std::log(x);
+    case Unary::sqrt:
+      return std::sqrt(x);
+    case Unary::neg:
+      return -x;
+    case Unary::abs:
+      return std::fabs(x);
+    default:
+      return x;
   }
 }
 
@@ -62,10 +75,14 @@ T forward(Unary op, T x, const UnaryArgs<T>& a) {
 template <class T>
 T derivative(Unary op, T x, const UnaryArgs<T>& a) {
   switch (op) {
-    case Unary::relu: return x > T(0) ? T(1) : T(0);
-    case Unary::leaky_relu: return x > T(0) ? T(1) : a.alpha;
-    case Unary::elu: return x > T(0) ? T(1) : a.alpha * std::exp(x);
-    case Unary::selu: return T(kSeluScale) * (x > T(0) ? T(1) : T(kSeluAlpha) * std::exp(x));
+    case Unary::relu:
+      return x > T(0) ? T(1) : T(0);
+    case Unary::leaky_relu:
+      return x > T(0) ? T(1) : a.alpha;
+    case Unary::elu:
+      return x > T(0) ? T(1) : a.alpha * std::exp(x);
+    case Unary::selu:
+      return T(kSeluScale) * (x > T(0) ? T(1) : T(kSeluAlpha) * std::exp(x));
     case Unary::gelu: {
       const T cdf = x >= T(0) ? T(0.5) * (T(1) + std::erf(x * T(kInvSqrt2)))
                               : T(0.5) * std::erfc(-x * T(kInvSqrt2));
@@ -76,20 +93,30 @@ T derivative(Unary op, T x, const UnaryArgs<T>& a) {
       const T du = T(kSqrt2OverPi) * (T(1) + T(3 * kGeluCubic) * x * x);
       return sigmoid(T(2) * u) + T(2) * x * sigmoid_grad(T(2) * u) * du;
     }
-    case Unary::silu: return sigmoid(x) + x * sigmoid_grad(x);
-    case Unary::sigmoid: return sigmoid_grad(x);
-    case Unary::tanh: return T(4) * sigmoid_grad(T(2) * x);  // 1 - tanh^2 without cancelling
-    case Unary::erf: return T(2 * kInvSqrt2Pi * 1.41421356237309504880) * std::exp(-x * x);
+    case Unary::silu:
+      return sigmoid(x) + x * sigmoid_grad(x);
+    case Unary::sigmoid:
+      return sigmoid_grad(x);
+    case Unary::tanh:
+      return T(4) * sigmoid_grad(T(2) * x);  // 1 - tanh^2 without cancelling
+    case Unary::erf:
+      return T(2 * kInvSqrt2Pi * 1.41421356237309504880) * std::exp(-x * x);
     case Unary::softplus: {
       const T z = a.beta * x;
       return z > a.threshold ? T(1) : sigmoid(z);
     }
-    case Unary::exp: return std::exp(x);
-    case Unary::log: return T(1) / x;
-    case Unary::sqrt: return T(0.5) / std::sqrt(x);
-    case Unary::neg: return T(-1);
-    case Unary::abs: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
-    default: return T(1);
+    case Unary::exp:
+      return std::exp(x);
+    case Unary::log:
+      return T(1) / x;
+    case Unary::sqrt:
+      return T(0.5) / std::sqrt(x);
+    case Unary::neg:
+      return T(-1);
+    case Unary::abs:
+      return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
+    default:
+      return T(1);
   }
 }
 
@@ -124,7 +151,8 @@ void binary_ref(Binary op, int64_t n, const T* a, int64_t sa, const T* b, int64_
     case Binary::div:
       for (int64_t i = 0; i < n; ++i) y[i] = a[i * sa] / b[i * sb];
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -191,11 +219,11 @@ double prelu_slope_grad_ref(int64_t n, const T* gy, const T* x) {
   return s;
 }
 
-#define PG_INSTANTIATE(T)                                                                  \
-  template void maxout_ref<T>(int64_t, int64_t, int64_t, int64_t, const T*, T*);           \
-  template void maxout_backward_ref<T>(int64_t, int64_t, int64_t, int64_t, const T*,       \
-                                       const T*, T*);                                      \
-  template void accumulate_ref<T>(int64_t, const T*, double*, int64_t);                    \
+#define PG_INSTANTIATE(T)                                                                      \
+  template void maxout_ref<T>(int64_t, int64_t, int64_t, int64_t, const T*, T*);               \
+  template void maxout_backward_ref<T>(int64_t, int64_t, int64_t, int64_t, const T*, const T*, \
+                                       T*);                                                    \
+  template void accumulate_ref<T>(int64_t, const T*, double*, int64_t);                        \
   template double prelu_slope_grad_ref<T>(int64_t, const T*, const T*);
 PG_INSTANTIATE(float)
 PG_INSTANTIATE(double)

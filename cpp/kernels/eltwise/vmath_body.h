@@ -151,7 +151,7 @@ inline V erfc_tail(V z) {
   p = fma(p, u, set1(-6.4399838e-04f));
   p = fma(p, u, set1(5.6420767e-01f));
   const V z2 = mul(z, z);
-  const V lo = fms(z, z, z2);  // z*z - z2, exact
+  const V lo = fms(z, z, z2);                                        // z*z - z2, exact
   const V ex = mul(exp(neg(z2)), fnma(lo, set1(1.0f), set1(1.0f)));  // exp(-z2)(1 - lo)
   return mul(mul(ex, p), u);
 }

@@ -12,7 +12,7 @@ enum class Activation { none, relu, leaky_relu };
 // Applied to each output after alpha*AB + beta*C.
 template <class T>
 struct Epilogue {
-  const T* bias = nullptr;   // length N (col bias, e.g. linear) or M (row bias, e.g. conv)
+  const T* bias = nullptr;    // length N (col bias, e.g. linear) or M (row bias, e.g. conv)
   bool bias_per_row = false;  // true: bias[m]; false: bias[n]
   Activation act = Activation::none;
   T slope = T(0.01);  // leaky_relu's negative slope
@@ -56,9 +56,12 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
 template <class T>
 inline T apply_activation(T v, Activation act, T slope) {
   switch (act) {
-    case Activation::relu: return v > T(0) ? v : T(0);
-    case Activation::leaky_relu: return v > T(0) ? v : v * slope;
-    default: return v;
+    case Activation::relu:
+      return v > T(0) ? v : T(0);
+    case Activation::leaky_relu:
+      return v > T(0) ? v : v * slope;
+    default:
+      return v;
   }
 }
 

@@ -43,15 +43,14 @@ void ukernel_6x16(int64_t kc, const float* __restrict a, const float* __restrict
     float* ci = c + i * ldc;
     const float br = t.bias_row ? t.bias_row[i] : 0.f;
     _mm256_storeu_ps(ci, finish(acc0[i], ci, t.bias_col, br, t));
-    _mm256_storeu_ps(ci + 8, finish(acc1[i], ci + 8, t.bias_col ? t.bias_col + 8 : nullptr, br,
-                                    t));
+    _mm256_storeu_ps(ci + 8, finish(acc1[i], ci + 8, t.bias_col ? t.bias_col + 8 : nullptr, br, t));
   }
 }
 
 }  // namespace
 
-const GemmKernels kAvx2Kernels = {MR, NR, /*kc=*/256, /*mc=*/96, /*nc=*/4096,
-                                   ukernel_6x16, nullptr, pack_a<MR>, pack_b<NR>, small_nn,
-                                   small_nt};
+const GemmKernels kAvx2Kernels = {MR,          NR,           /*kc=*/256, /*mc=*/96,
+                                  /*nc=*/4096, ukernel_6x16, nullptr,    pack_a<MR>,
+                                  pack_b<NR>,  small_nn,     small_nt};
 
 }  // namespace pg::kernels::gemm_detail

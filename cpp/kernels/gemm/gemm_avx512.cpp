@@ -73,8 +73,8 @@ void tile(int64_t kc, const float* __restrict a, int64_t lda, const float* __res
 #pragma GCC unroll 4
     for (int v = 0; v < L; ++v)
       if (!MASKED || mask[v])
-        finish_store<MASKED>(acc[i][v], ci + 16 * v, t.bias_col ? t.bias_col + 16 * v : nullptr,
-                             br, t, MASKED ? mask[v] : __mmask16(0xffff));
+        finish_store<MASKED>(acc[i][v], ci + 16 * v, t.bias_col ? t.bias_col + 16 * v : nullptr, br,
+                             t, MASKED ? mask[v] : __mmask16(0xffff));
   }
 }
 
@@ -141,7 +141,8 @@ void direct_nn(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int
 // out[kk] = (rows[0][k+kk], ..., rows[15][k+kk]).
 inline void transpose16(const float* const* rows, int nrows, int64_t k, __m512* out) {
   __m512 r[16], t[16];
-  for (int i = 0; i < 16; ++i) r[i] = i < nrows ? _mm512_loadu_ps(rows[i] + k) : _mm512_setzero_ps();
+  for (int i = 0; i < 16; ++i)
+    r[i] = i < nrows ? _mm512_loadu_ps(rows[i] + k) : _mm512_setzero_ps();
   for (int i = 0; i < 16; i += 2) {  // pairs of rows interleaved within 128-bit lanes
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -214,8 +215,8 @@ void pack_b_avx512(bool tb, const float* B, int64_t ldb, int64_t j0, int64_t nb,
 // (14 KB) share L1; the (168, 256) A block (168 KB) sits in L2 next to the (256, 1024) B block
 // (1 MB, spilling to L3). KC 256..512, MC 112..168 and NC 1024..4096 measured alike against
 // numpy (within the noise of this shared machine); these keep each working set in its cache.
-const GemmKernels kAvx512Kernels = {
-    MR, NR, /*kc=*/256, /*mc=*/168, /*nc=*/1024, ukernel, edge, pack_a_avx512,
-    pack_b_avx512, small_nn, small_nt, direct_nn};
+const GemmKernels kAvx512Kernels = {MR,       NR,       /*kc=*/256,    /*mc=*/168,    /*nc=*/1024,
+                                    ukernel,  edge,     pack_a_avx512, pack_b_avx512, small_nn,
+                                    small_nt, direct_nn};
 
 }  // namespace pg::kernels::gemm_detail

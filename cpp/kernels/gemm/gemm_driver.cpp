@@ -13,8 +13,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <exception>
 #include <cstring>
+#include <exception>
 #include <new>
 
 #include "kernels/cpu.h"
@@ -99,8 +99,8 @@ TileArgs tile_args(float alpha, float beta, const Epilogue<float>& ep, bool last
 // The serial blocked algorithm on one (sub)problem; K >= 1.
 template <int MR, int NR>
 void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-                  float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
-                  float beta, float* C, int64_t ldc, const Epilogue<float>& ep) {
+                  float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                  float* C, int64_t ldc, const Epilogue<float>& ep) {
   // One M block: the packed B block is used once per K block, keep it in L2 (<= 1024 columns).
   const int64_t KC = kn.kc, MC = kn.mc / MR * MR;
   const int64_t NC = (M <= MC ? std::min<int64_t>(kn.nc, 1024) : kn.nc) / NR * NR;
@@ -140,9 +140,9 @@ void gemm_blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N,
   }
 }
 
-void blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-             float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-             float* C, int64_t ldc, const Epilogue<float>& ep) {
+void blocked(const GemmKernels& kn, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+             const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+             int64_t ldc, const Epilogue<float>& ep) {
   // One instantiation per tile shape in the variant table (a new variant adds its line here).
   if (kn.mr == 14 && kn.nr == 32)
     gemm_blocked<14, 32>(kn, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
@@ -270,8 +270,8 @@ void gemm_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, co
   }
   int nt = omp_in_parallel() ? 1 : num_threads();
   if (M * N * K < kParallelMacs) nt = 1;
-  if (kn->direct_nn && !ta && !tb && M * N * K <= kDirectMacs && K <= 512 &&
-      M > kSmallM && N > kSmallM)
+  if (kn->direct_nn && !ta && !tb && M * N * K <= kDirectMacs && K <= 512 && M > kSmallM &&
+      N > kSmallM)
     return kn->direct_nn(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
   if (M <= kSmallM || N <= kSmallM)
     small(*kn, nt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
@@ -279,9 +279,9 @@ void gemm_f32(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, co
     blocked_parallel(*kn, nt, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep);
 }
 
-void gemm_batched_f32(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-                      float alpha, const float* A, int64_t sA, int64_t lda, const float* B,
-                      int64_t sB, int64_t ldb, float beta, float* C, int64_t sC, int64_t ldc,
+void gemm_batched_f32(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float* A, int64_t sA, int64_t lda, const float* B, int64_t sB,
+                      int64_t ldb, float beta, float* C, int64_t sC, int64_t ldc,
                       const Epilogue<float>& ep) {
   if (batch <= 0) return;
   const int nt = omp_in_parallel() ? 1 : num_threads();
@@ -291,8 +291,7 @@ void gemm_batched_f32(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int
 #pragma omp parallel for num_threads(nt) schedule(static) if (over_batch)
   for (int64_t b = 0; b < batch; ++b)
     gemm_detail::guarded(error, [&] {
-      gemm_f32(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC, ldc,
-               ep);
+      gemm_f32(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC, ldc, ep);
     });
   if (error) std::rethrow_exception(error);
 }
@@ -307,9 +306,9 @@ void gemm_batched<float>(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, 
 
 template <>
 void gemm_batched<double>(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-                          double alpha, const double* A, int64_t sA, int64_t lda,
-                          const double* B, int64_t sB, int64_t ldb, double beta, double* C,
-                          int64_t sC, int64_t ldc, const Epilogue<double>& ep) {
+                          double alpha, const double* A, int64_t sA, int64_t lda, const double* B,
+                          int64_t sB, int64_t ldb, double beta, double* C, int64_t sC, int64_t ldc,
+                          const Epilogue<double>& ep) {
   for (int64_t b = 0; b < batch; ++b)
     gemm_ref<double>(ta, tb, M, N, K, alpha, A + b * sA, lda, B + b * sB, ldb, beta, C + b * sC,
                      ldc, ep);

@@ -40,8 +40,8 @@ using SmallKernel = void (*)(int64_t M, int64_t N, int64_t K, const float* A, in
 
 // Packs rows/columns [r0, r0+rn) x depth [k0, k0+kb) of op(X) into MR-row (A) or NR-column
 // (B) panels, each (kb, MR|NR), zero-padded; `trans` says X is stored transposed.
-using PackFn = void (*)(bool trans, const float* X, int64_t ldx, int64_t r0, int64_t rn,
-                        int64_t k0, int64_t kb, float* dst);
+using PackFn = void (*)(bool trans, const float* X, int64_t ldx, int64_t r0, int64_t rn, int64_t k0,
+                        int64_t kb, float* dst);
 
 // A whole small NN GEMM without packing (optional), C = act(alpha A B + beta C + bias).
 using DirectKernel = void (*)(int64_t M, int64_t N, int64_t K, float alpha, const float* A,

@@ -1,6 +1,7 @@
-// Packing routines, small-M streaming kernels and a plain-C++ microkernel, written once and compiled in each
-// ISA's file (gemm_*_avx512.cpp, gemm_*_avx2.cpp, gemm_portable.cpp) so the compiler vectorizes
-// them with that file's flags. Everything here has internal linkage: each file gets its own copy.
+// Packing routines, small-M streaming kernels and a plain-C++ microkernel, written once and
+// compiled in each ISA's file (gemm_*_avx512.cpp, gemm_*_avx2.cpp, gemm_portable.cpp) so the
+// compiler vectorizes them with that file's flags. Everything here has internal linkage: each file
+// gets its own copy.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -113,8 +114,8 @@ inline void store_row(const float* acc, float* c, int i, const TileArgs& t) {
 // The portable microkernel: MR x NR accumulators in plain C++, written row by row so the
 // compiler maps each row of NR floats onto SSE registers.
 template <int MR, int NR>
-void ukernel_generic(int64_t kc, const float* __restrict a, const float* __restrict b,
-                     int64_t ldb, float* c, int64_t ldc, const TileArgs& t) {
+void ukernel_generic(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb,
+                     float* c, int64_t ldc, const TileArgs& t) {
   float acc[MR][NR] = {};
   for (int64_t k = 0; k < kc; ++k, a += MR, b += ldb) {
     float bk[NR];
@@ -138,7 +139,8 @@ void pack_a(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mb, int64_
     const int64_t rows = std::min<int64_t>(MR, mb - p);
     if (!ta) {  // A is (M,K): gather MR rows, transposing into k-major order
       const float* src[MR];
-      for (int i = 0; i < MR; ++i) src[i] = A + (i0 + p + std::min<int64_t>(i, rows - 1)) * lda + k0;
+      for (int i = 0; i < MR; ++i)
+        src[i] = A + (i0 + p + std::min<int64_t>(i, rows - 1)) * lda + k0;
       if (rows == MR) {
         for (int64_t k = 0; k < kb; ++k)
           for (int i = 0; i < MR; ++i) dst[k * MR + i] = src[i][k];

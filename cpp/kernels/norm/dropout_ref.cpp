@@ -1,7 +1,7 @@
 // Reference dropout; the hash costs a few multiplies per element, so this also serves float32.
-#include "kernels/norm/dropout.h"
-
 #include <cmath>
+
+#include "kernels/norm/dropout.h"
 
 namespace pg::kernels {
 

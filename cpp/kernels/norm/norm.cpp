@@ -1,9 +1,10 @@
 // Norm dispatch: variant tables (batch_norm, layer_norm share the span primitives), their
 // registration under family "norm", and the channel/row-parallel drivers for float.
+#include "kernels/norm/norm.h"
+
 #include <cmath>
 
 #include "kernels/cpu.h"
-#include "kernels/norm/norm.h"
 
 namespace pg::kernels {
 namespace {
@@ -53,8 +54,8 @@ void batch_norm_apply<float>(const float* x, float* y, int64_t N, int64_t C, int
   const NormSpanFns* f = pick(kBatchNorm).fn;
   if (!f) return batch_norm_apply_ref<float>(x, y, N, C, S, scale, shift);
 #pragma omp parallel for if (N * C * S > (1 << 15))
-  for (int64_t nc = 0; nc < N * C; ++nc) f->scale_shift(x + nc * S, y + nc * S, S, scale[nc % C],
-                                                        shift[nc % C]);
+  for (int64_t nc = 0; nc < N * C; ++nc)
+    f->scale_shift(x + nc * S, y + nc * S, S, scale[nc % C], shift[nc % C]);
 }
 
 // x, y are (M, D); weight, bias (D); mean, invstd (M)

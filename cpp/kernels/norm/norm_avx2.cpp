@@ -49,8 +49,8 @@ float sq_dev_avx2(const float* x, int64_t n, float mean) {
   }
   for (; k < n; k += 8) {
     const __m256i t = tail_mask(n - k);
-    const __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(x + k, t), m),
-                                   _mm256_castsi256_ps(t));
+    const __m256 d =
+        _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(x + k, t), m), _mm256_castsi256_ps(t));
     a0 = _mm256_fmadd_ps(d, d, a0);
   }
   return hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));

@@ -62,8 +62,8 @@ void scale_shift_avx512(const float* x, float* y, int64_t n, float a, float b) {
 }
 
 // x, y are (n); w, b are (n) or nullptr
-void normalize_avx512(const float* x, float* y, int64_t n, float mean, float invstd,
-                      const float* w, const float* b) {
+void normalize_avx512(const float* x, float* y, int64_t n, float mean, float invstd, const float* w,
+                      const float* b) {
   const __m512 vi = _mm512_set1_ps(invstd), vm = _mm512_set1_ps(mean);
   const __m512 one = _mm512_set1_ps(1.f), zero = _mm512_setzero_ps();
   for (int64_t k = 0; k < n; k += 16) {

@@ -166,16 +166,15 @@ void layer_norm_backward_ref(const T* dy, const T* x, int64_t M, int64_t D, T* m
   }
 }
 
-#define PG_INSTANTIATE(T)                                                                      \
-  template void batch_norm_stats_ref<T>(const T*, int64_t, int64_t, int64_t, T*, T*);         \
-  template void batch_norm_apply_ref<T>(const T*, T*, int64_t, int64_t, int64_t, const T*,    \
-                                        const T*);                                             \
-  template void batch_norm_backward_ref<T>(const T*, const T*, int64_t, int64_t, int64_t,     \
-                                           const T*, const T*, const T*, bool, T*, T*, T*);    \
-  template void layer_norm_ref<T>(const T*, T*, int64_t, int64_t, const T*, const T*, T, T*,  \
-                                  T*);                                                         \
-  template void layer_norm_backward_ref<T>(const T*, const T*, int64_t, int64_t, T*, T*, bool,  \
-                                           T, const T*, T*, T*, T*, T*);
+#define PG_INSTANTIATE(T)                                                                         \
+  template void batch_norm_stats_ref<T>(const T*, int64_t, int64_t, int64_t, T*, T*);             \
+  template void batch_norm_apply_ref<T>(const T*, T*, int64_t, int64_t, int64_t, const T*,        \
+                                        const T*);                                                \
+  template void batch_norm_backward_ref<T>(const T*, const T*, int64_t, int64_t, int64_t,         \
+                                           const T*, const T*, const T*, bool, T*, T*, T*);       \
+  template void layer_norm_ref<T>(const T*, T*, int64_t, int64_t, const T*, const T*, T, T*, T*); \
+  template void layer_norm_backward_ref<T>(const T*, const T*, int64_t, int64_t, T*, T*, bool, T, \
+                                           const T*, T*, T*, T*, T*);
 PG_INSTANTIATE(float)
 PG_INSTANTIATE(double)
 #undef PG_INSTANTIATE

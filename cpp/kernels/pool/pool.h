@@ -43,8 +43,7 @@ void max_pool_backward_indices_ref(const T* dy, const int64_t* idx, T* dx, int64
                                    int64_t HW, int64_t PQ);
 // dy is (planes,P,Q), dx is (planes,H,W): every tap of a window gets dy / divisor.
 template <class T>
-void avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, const PoolGeom& g,
-                           const AvgOpts& o);
+void avg_pool_backward_ref(const T* dy, T* dx, int64_t planes, const PoolGeom& g, const AvgOpts& o);
 // x is (planes,H,W), y is (planes,P,Q); window i spans [floor(i*H/P), ceil((i+1)*H/P)).
 template <class T>
 void adaptive_avg_pool_ref(const T* x, T* y, int64_t planes, int64_t H, int64_t W, int64_t P,
@@ -100,21 +99,18 @@ void global_max_pool(const T* x, T* y, int64_t* idx, int64_t planes, int64_t L);
 // ---- Variant entry points (defined in pool_<isa>.cpp, listed in pool_dispatch.cpp) ----
 using MaxPoolFn = void (*)(const float*, float*, int64_t*, int64_t, const PoolGeom&);
 using AvgPoolFn = void (*)(const float*, float*, int64_t, const PoolGeom&, const AvgOpts&);
-using MaxPoolBackwardFn = void (*)(const float*, const float*, float*, int64_t,
-                                   const PoolGeom&);
-using AvgPoolBackwardFn = void (*)(const float*, float*, int64_t, const PoolGeom&,
-                                   const AvgOpts&);
+using MaxPoolBackwardFn = void (*)(const float*, const float*, float*, int64_t, const PoolGeom&);
+using AvgPoolBackwardFn = void (*)(const float*, float*, int64_t, const PoolGeom&, const AvgOpts&);
 using GlobalAvgFn = void (*)(const float*, float*, int64_t, int64_t);
 using GlobalMaxFn = void (*)(const float*, float*, int64_t*, int64_t, int64_t);
 
-#define PG_POOL_VARIANT_DECLS(isa)                                                           \
-  void max_pool_f32_##isa(const float*, float*, int64_t*, int64_t, const PoolGeom&);         \
-  void avg_pool_f32_##isa(const float*, float*, int64_t, const PoolGeom&, const AvgOpts&);   \
-  void max_pool_backward_f32_##isa(const float*, const float*, float*, int64_t,              \
-                                   const PoolGeom&);                                         \
-  void avg_pool_backward_f32_##isa(const float*, float*, int64_t, const PoolGeom&,           \
-                                   const AvgOpts&);                                          \
-  void global_avg_pool_f32_##isa(const float*, float*, int64_t, int64_t);                    \
+#define PG_POOL_VARIANT_DECLS(isa)                                                                \
+  void max_pool_f32_##isa(const float*, float*, int64_t*, int64_t, const PoolGeom&);              \
+  void avg_pool_f32_##isa(const float*, float*, int64_t, const PoolGeom&, const AvgOpts&);        \
+  void max_pool_backward_f32_##isa(const float*, const float*, float*, int64_t, const PoolGeom&); \
+  void avg_pool_backward_f32_##isa(const float*, float*, int64_t, const PoolGeom&,                \
+                                   const AvgOpts&);                                               \
+  void global_avg_pool_f32_##isa(const float*, float*, int64_t, int64_t);                         \
   void global_max_pool_f32_##isa(const float*, float*, int64_t*, int64_t, int64_t);
 PG_POOL_VARIANT_DECLS(ref)
 PG_POOL_VARIANT_DECLS(portable)

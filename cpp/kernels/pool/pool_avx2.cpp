@@ -16,7 +16,7 @@ struct V256 {
   static constexpr int N = 8;
   using F = __m256;
   using I = __m256i;
-  using M = __m256;  // all-ones lanes where true
+  using M = __m256;              // all-ones lanes where true
   static __m256i first(int n) {  // lanes i < n
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
@@ -31,8 +31,8 @@ struct V256 {
       const F b = _mm256_permutevar8x32_ps(hi, _mm256_setr_epi32(0, 0, 0, 0, 1, 3, 5, 7));
       return _mm256_blend_ps(a, b, 0xF0);
     }
-    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, iota(s),
-                                    _mm256_castsi256_ps(first(n)), 4);
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, iota(s), _mm256_castsi256_ps(first(n)),
+                                    4);
   }
   static void store(float* p, F v, int n) {
     if (n == N)
@@ -81,8 +81,7 @@ struct V256 {
   }
   static F blend(M m, F a, F b) { return _mm256_blendv_ps(a, b, m); }
   static I blendi(M m, I a, I b) {
-    return _mm256_castps_si256(
-        _mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), m));
+    return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), m));
   }
   static I seti(int64_t v) { return _mm256_set1_epi32(static_cast<int>(v)); }
   static I iota(int64_t s) {

@@ -22,16 +22,15 @@ struct V512 {
   static F load_stride(const float* p, int64_t s, int n) {
     if (s == 1) return n == N ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(first(n), p);
     if (s == 2) {  // p[0..2n-2]: lo = p[0..15] gives the even lanes, hi = p[15..30] the rest
-      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27,
-                                             29, 31);
+      const __m512i even =
+          _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31);
       const int span = 2 * n - 1;  // elements p[0..span)
       const F lo = span >= 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(first(span), p);
-      const F hi = span > 15 ? _mm512_maskz_loadu_ps(first(span - 15), p + 15)
-                             : _mm512_setzero_ps();
+      const F hi =
+          span > 15 ? _mm512_maskz_loadu_ps(first(span - 15), p + 15) : _mm512_setzero_ps();
       return _mm512_permutex2var_ps(lo, even, hi);
     }
-    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), first(n), iota(static_cast<int>(s)), p,
-                                    4);
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), first(n), iota(static_cast<int>(s)), p, 4);
   }
   static void store(float* p, F v, int n) {
     if (n == N)

@@ -35,10 +35,10 @@ namespace {
 #else
 #define PG_SIMD_ROWS(op)
 #endif
-#define PG_TABLE(op, Fn)                                                         \
-  const Variant<Fn> k_##op[] = {PG_SIMD_ROWS(op){#op "_f32_portable", Isa::portable, \
-                                                  op##_f32_portable},            \
-                                {#op "_f32_ref", Isa::ref, op##_f32_ref}};       \
+#define PG_TABLE(op, Fn)                                                       \
+  const Variant<Fn> k_##op[] = {                                               \
+      PG_SIMD_ROWS(op){#op "_f32_portable", Isa::portable, op##_f32_portable}, \
+      {#op "_f32_ref", Isa::ref, op##_f32_ref}};                               \
   const bool k_##op##_registered = register_table("pool", k_##op);
 
 PG_TABLE(max_pool, MaxPoolFn)
@@ -79,8 +79,7 @@ void max_pool<float>(const float* x, float* y, int64_t* idx, int64_t planes, con
   max_pool_f32(x, y, idx, planes, g);
 }
 template <>
-void max_pool<double>(const double* x, double* y, int64_t* idx, int64_t planes,
-                      const PoolGeom& g) {
+void max_pool<double>(const double* x, double* y, int64_t* idx, int64_t planes, const PoolGeom& g) {
   max_pool_ref<double>(x, y, idx, planes, g);
 }
 template <>
@@ -126,8 +125,7 @@ void global_max_pool<float>(const float* x, float* y, int64_t* idx, int64_t plan
   global_max_pool_f32(x, y, idx, planes, L);
 }
 template <>
-void global_max_pool<double>(const double* x, double* y, int64_t* idx, int64_t planes,
-                             int64_t L) {
+void global_max_pool<double>(const double* x, double* y, int64_t* idx, int64_t planes, int64_t L) {
   global_max_pool_ref<double>(x, y, idx, planes, L);
 }
 

@@ -247,26 +247,23 @@ void max_unpool_backward_ref(const T* dy, const int64_t* idx, T* dx, int64_t pla
     for (int64_t i = c * Lin; i < (c + 1) * Lin; ++i) dx[i] = dy[c * Lout + idx[i]];
 }
 
-#define PG_INSTANTIATE(T)                                                                      \
-  template void max_pool_ref<T>(const T*, T*, int64_t*, int64_t, const PoolGeom&);            \
-  template void avg_pool_ref<T>(const T*, T*, int64_t, const PoolGeom&, const AvgOpts&);      \
-  template void max_pool_backward_ref<T>(const T*, const T*, T*, int64_t, const PoolGeom&);   \
-  template void max_pool_backward_indices_ref<T>(const T*, const int64_t*, T*, int64_t,       \
-                                                 int64_t, int64_t);                           \
-  template void avg_pool_backward_ref<T>(const T*, T*, int64_t, const PoolGeom&,              \
-                                         const AvgOpts&);                                     \
-  template void adaptive_avg_pool_ref<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t,    \
-                                         int64_t);                                            \
-  template void adaptive_avg_pool_backward_ref<T>(const T*, T*, int64_t, int64_t, int64_t,    \
-                                                  int64_t, int64_t);                          \
-  template void global_avg_pool_ref<T>(const T*, T*, int64_t, int64_t);                       \
-  template void global_max_pool_ref<T>(const T*, T*, int64_t*, int64_t, int64_t);             \
-  template void global_avg_pool_backward_ref<T>(const T*, T*, int64_t, int64_t);              \
-  template void global_max_pool_backward_ref<T>(const T*, const int64_t*, T*, int64_t,        \
-                                                 int64_t);                                    \
-  template void max_unpool_ref<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);   \
-  template void max_unpool_backward_ref<T>(const T*, const int64_t*, T*, int64_t, int64_t,    \
-                                           int64_t);
+#define PG_INSTANTIATE(T)                                                                         \
+  template void max_pool_ref<T>(const T*, T*, int64_t*, int64_t, const PoolGeom&);                \
+  template void avg_pool_ref<T>(const T*, T*, int64_t, const PoolGeom&, const AvgOpts&);          \
+  template void max_pool_backward_ref<T>(const T*, const T*, T*, int64_t, const PoolGeom&);       \
+  template void max_pool_backward_indices_ref<T>(const T*, const int64_t*, T*, int64_t, int64_t,  \
+                                                 int64_t);                                        \
+  template void avg_pool_backward_ref<T>(const T*, T*, int64_t, const PoolGeom&, const AvgOpts&); \
+  template void adaptive_avg_pool_ref<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t,        \
+                                         int64_t);                                                \
+  template void adaptive_avg_pool_backward_ref<T>(const T*, T*, int64_t, int64_t, int64_t,        \
+                                                  int64_t, int64_t);                              \
+  template void global_avg_pool_ref<T>(const T*, T*, int64_t, int64_t);                           \
+  template void global_max_pool_ref<T>(const T*, T*, int64_t*, int64_t, int64_t);                 \
+  template void global_avg_pool_backward_ref<T>(const T*, T*, int64_t, int64_t);                  \
+  template void global_max_pool_backward_ref<T>(const T*, const int64_t*, T*, int64_t, int64_t);  \
+  template void max_unpool_ref<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);       \
+  template void max_unpool_backward_ref<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);
 PG_INSTANTIATE(float)
 PG_INSTANTIATE(double)
 #undef PG_INSTANTIATE

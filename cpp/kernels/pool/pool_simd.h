@@ -33,8 +33,8 @@ inline void max_rows(const PoolGeom& g, int64_t p, int64_t* h0, int64_t* h1) {
   *h0 = h;
 }
 
-inline void max_one(const float* xc, const PoolGeom& g, int64_t h0, int64_t h1, int64_t q,
-                    float* y, int64_t* idx) {
+inline void max_one(const float* xc, const PoolGeom& g, int64_t h0, int64_t h1, int64_t q, float* y,
+                    int64_t* idx) {
   int64_t w0 = q * g.sw - g.pw;
   const int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.W);
   while (w0 < 0) w0 += g.dw;
@@ -52,8 +52,8 @@ inline void max_one(const float* xc, const PoolGeom& g, int64_t h0, int64_t h1, 
 // Vector blocks of output columns [qs, qe) of one output row, into y[q - q0] / idx[q - q0].
 // Tap (t, c) of the window (input row h0 + t*dh, column c) is row(t)[c + shift].
 template <class V, bool kIdx, class Row>
-void max_cols(Row row_of, int64_t nrows, int64_t shift, const PoolGeom& g, int64_t h0,
-              int64_t qs, int64_t qe, int64_t q0, float* y, int64_t* idx) {
+void max_cols(Row row_of, int64_t nrows, int64_t shift, const PoolGeom& g, int64_t h0, int64_t qs,
+              int64_t qe, int64_t q0, float* y, int64_t* idx) {
   for (int64_t q = qs; q < qe; q += V::N) {
     const int n = static_cast<int>(std::min<int64_t>(V::N, qe - q));
     typename V::F best = V::set1(-std::numeric_limits<float>::infinity());
@@ -137,8 +137,8 @@ void max_pool_impl(const float* x, float* y, int64_t* idx, int64_t planes, const
 // The canonical 2x2 stride-2 window (no padding, no dilation): windows do not overlap, so
 // each of the four taps gets dy or 0 with plain stores, two input rows per output row.
 inline bool is_2x2_s2(const PoolGeom& g) {
-  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 &&
-         g.dh == 1 && g.dw == 1 && 2 * g.P <= g.H && 2 * g.Q <= g.W;  // no ceil_mode overhang
+  return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 &&
+         g.dw == 1 && 2 * g.P <= g.H && 2 * g.Q <= g.W;  // no ceil_mode overhang
 }
 
 template <class V>
@@ -151,10 +151,9 @@ int64_t max_backward_2x2_row(const float* xc, const float* d, float* dxc, const 
   int64_t q = 0;
   for (; q < g.Q; q += V::N) {
     const int n = static_cast<int>(std::min<int64_t>(V::N, g.Q - q));
-    const typename V::F taps[4] = {V::load_stride(r0 + 2 * q, 2, n),
-                                   V::load_stride(r0 + 2 * q + 1, 2, n),
-                                   V::load_stride(r1 + 2 * q, 2, n),
-                                   V::load_stride(r1 + 2 * q + 1, 2, n)};
+    const typename V::F taps[4] = {
+        V::load_stride(r0 + 2 * q, 2, n), V::load_stride(r0 + 2 * q + 1, 2, n),
+        V::load_stride(r1 + 2 * q, 2, n), V::load_stride(r1 + 2 * q + 1, 2, n)};
     typename V::F best = taps[0], which = zero;
     for (int t = 1; t < 4; ++t) {
       const typename V::M m = V::takes(taps[t], best);
@@ -221,8 +220,7 @@ void max_pool_backward_impl(const float* dy, const float* x, float* dx, int64_t 
   }
 }
 
-inline float avg_one(const float* xc, const PoolGeom& g, const AvgOpts& o, int64_t p,
-                     int64_t q) {
+inline float avg_one(const float* xc, const PoolGeom& g, const AvgOpts& o, int64_t p, int64_t q) {
   int64_t h0, h1, w0, w1;
   float div;
   avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);
@@ -251,8 +249,7 @@ void avg_plane(const float* xc, float* yc, const PoolGeom& g, const AvgOpts& o) 
         typename V::F sum = V::set1(0.f);
         for (int64_t h = h0; h < h1; ++h) {
           const float* row = xc + h * g.W + q * g.sw - g.pw;
-          for (int64_t j = 0; j < g.kw; ++j)
-            sum = V::add(sum, V::load_stride(row + j, g.sw, n));
+          for (int64_t j = 0; j < g.kw; ++j) sum = V::add(sum, V::load_stride(row + j, g.sw, n));
         }
         V::store(yr + q, V::div(sum, vdiv), n);
       }
@@ -263,15 +260,14 @@ void avg_plane(const float* xc, float* yc, const PoolGeom& g, const AvgOpts& o) 
 }
 
 template <class V>
-void avg_pool_impl(const float* x, float* y, int64_t planes, const PoolGeom& g,
-                   const AvgOpts& o) {
+void avg_pool_impl(const float* x, float* y, int64_t planes, const PoolGeom& g, const AvgOpts& o) {
   const int64_t in = g.H * g.W, out = g.P * g.Q;
 #pragma omp parallel for if (worth_threads(planes, in + out * g.kh * g.kw))
   for (int64_t c = 0; c < planes; ++c) avg_plane<V>(x + c * in, y + c * out, g, o);
 }
 
-inline void avg_scatter_one(float* dxc, const PoolGeom& g, const AvgOpts& o, int64_t p,
-                            int64_t q, float d) {
+inline void avg_scatter_one(float* dxc, const PoolGeom& g, const AvgOpts& o, int64_t p, int64_t q,
+                            float d) {
   int64_t h0, h1, w0, w1;
   float div;
   avg_window(g, o, p, q, &h0, &h1, &w0, &w1, &div);
@@ -393,30 +389,30 @@ inline bool simd_fits(const PoolGeom& g) {
 }
 
 // The exported entry points of one ISA file.
-#define PG_POOL_DEFINE_VARIANTS(isa, V)                                                      \
-  void max_pool_f32_##isa(const float* x, float* y, int64_t* idx, int64_t planes,           \
-                          const PoolGeom& g) {                                              \
-    if (!simd_fits(g)) return max_pool_ref<float>(x, y, idx, planes, g);                   \
-    max_pool_impl<V>(x, y, idx, planes, g);                                                 \
-  }                                                                                         \
-  void max_pool_backward_f32_##isa(const float* dy, const float* x, float* dx,              \
-                                   int64_t planes, const PoolGeom& g) {                     \
-    if (!simd_fits(g)) return max_pool_backward_f32_ref(dy, x, dx, planes, g);              \
-    max_pool_backward_impl<V>(dy, x, dx, planes, g);                                        \
-  }                                                                                         \
-  void avg_pool_f32_##isa(const float* x, float* y, int64_t planes, const PoolGeom& g,      \
-                          const AvgOpts& o) {                                               \
-    if (!simd_fits(g)) return avg_pool_ref<float>(x, y, planes, g, o);                     \
-    avg_pool_impl<V>(x, y, planes, g, o);                                                   \
-  }                                                                                         \
-  void avg_pool_backward_f32_##isa(const float* dy, float* dx, int64_t planes,              \
-                                   const PoolGeom& g, const AvgOpts& o) {                   \
-    avg_pool_backward_impl<V>(dy, dx, planes, g, o);                                        \
-  }                                                                                         \
-  void global_avg_pool_f32_##isa(const float* x, float* y, int64_t planes, int64_t L) {     \
-    global_avg_impl<V>(x, y, planes, L);                                                    \
-  }                                                                                         \
-  void global_max_pool_f32_##isa(const float* x, float* y, int64_t* idx, int64_t planes,    \
-                                 int64_t L) {                                               \
-    global_max_impl<V>(x, y, idx, planes, L);                                               \
+#define PG_POOL_DEFINE_VARIANTS(isa, V)                                                           \
+  void max_pool_f32_##isa(const float* x, float* y, int64_t* idx, int64_t planes,                 \
+                          const PoolGeom& g) {                                                    \
+    if (!simd_fits(g)) return max_pool_ref<float>(x, y, idx, planes, g);                          \
+    max_pool_impl<V>(x, y, idx, planes, g);                                                       \
+  }                                                                                               \
+  void max_pool_backward_f32_##isa(const float* dy, const float* x, float* dx, int64_t planes,    \
+                                   const PoolGeom& g) {                                           \
+    if (!simd_fits(g)) return max_pool_backward_f32_ref(dy, x, dx, planes, g);                    \
+    max_pool_backward_impl<V>(dy, x, dx, planes, g);                                              \
+  }                                                                                               \
+  void avg_pool_f32_##isa(const float* x, float* y, int64_t planes, const PoolGeom& g,            \
+                          const AvgOpts& o) {                                                     \
+    if (!simd_fits(g)) return avg_pool_ref<float>(x, y, planes, g, o);                            \
+    avg_pool_impl<V>(x, y, planes, g, o);                                                         \
+  }                                                                                               \
+  void avg_pool_backward_f32_##isa(const float* dy, float* dx, int64_t planes, const PoolGeom& g, \
+                                   const AvgOpts& o) {                                            \
+    avg_pool_backward_impl<V>(dy, dx, planes, g, o);                                              \
+  }                                                                                               \
+  void global_avg_pool_f32_##isa(const float* x, float* y, int64_t planes, int64_t L) {           \
+    global_avg_impl<V>(x, y, planes, L);                                                          \
+  }                                                                                               \
+  void global_max_pool_f32_##isa(const float* x, float* y, int64_t* idx, int64_t planes,          \
+                                 int64_t L) {                                                     \
+    global_max_impl<V>(x, y, idx, planes, L);                                                     \
   }

@@ -79,8 +79,8 @@ void route_first_rows_ref(const T* x, const T* y, const T* gy, T* gx, int64_t ou
   }
 }
 
-template void route_first_rows_ref<float>(const float*, const float*, const float*, float*,
-                                          int64_t, int64_t, int64_t);
+template void route_first_rows_ref<float>(const float*, const float*, const float*, float*, int64_t,
+                                          int64_t, int64_t);
 template void route_first_rows_ref<double>(const double*, const double*, const double*, double*,
                                            int64_t, int64_t, int64_t);
 template void expand_ref<float>(const float*, float*, const std::vector<int64_t>&,

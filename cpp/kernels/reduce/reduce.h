@@ -25,8 +25,7 @@ void reduce(ReduceOp op, const T* x, T* y, int64_t outer, int64_t R, int64_t inn
 void arg_reduce_f32(const float* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner,
                     bool is_min);  // dispatched: row max (min), then a SIMD find-first
 template <class T>
-void arg_reduce_ref(const T* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner,
-                    bool is_min);
+void arg_reduce_ref(const T* x, int64_t* idx, int64_t outer, int64_t R, int64_t inner, bool is_min);
 
 // The per-ISA primitives behind reduce_f32. A row is contiguous; "cols" reduce `width`
 // adjacent columns over R rows with row stride ld, writing y[0..width).

@@ -66,8 +66,7 @@ void sum_rows(const SumKernels& k, const float* x, float* y, int64_t outer, int6
 }
 
 // x is (outer, R): y[o] = max (or min) of x[o, :]
-void minmax_rows(const MinMaxKernels& k, const float* x, float* y, int64_t outer,
-                 int64_t R) {
+void minmax_rows(const MinMaxKernels& k, const float* x, float* y, int64_t outer, int64_t R) {
   if (outer >= kManyRows || R < 2 * kMinChunk) {
 #pragma omp parallel for if (outer * R > kParallelWork)
     for (int64_t o = 0; o < outer; ++o) y[o] = k.row(x + o * R, R);

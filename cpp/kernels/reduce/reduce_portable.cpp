@@ -10,7 +10,7 @@ namespace {
 
 constexpr int64_t kLanes = 16;
 constexpr int64_t kRowBlock = 1024;  // float adds per lane per block: kRowBlock / kLanes
-constexpr int64_t kColBlock = 128;  // rows summed in float before the double accumulators
+constexpr int64_t kColBlock = 128;   // rows summed in float before the double accumulators
 
 // x is (n,)
 double sum_row(const float* x, int64_t n) {

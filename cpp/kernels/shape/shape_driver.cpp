@@ -50,8 +50,10 @@ void transpose_planes(const T* x, T* y, const std::vector<int64_t>& dims,
   for (int64_t d : dims) batch *= d;
   const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
   const auto fn = [] {
-    if constexpr (sizeof(T) == 4) return pick(kTranspose).fn;
-    else return transpose2d_ref<T>;
+    if constexpr (sizeof(T) == 4)
+      return pick(kTranspose).fn;
+    else
+      return transpose2d_ref<T>;
   }();
   const bool big = batch * rows * cols * int64_t(sizeof(T)) > kParallelBytes;
 #pragma omp parallel for if (big)
@@ -87,9 +89,9 @@ void permute(const void* x, void* y, size_t elem, const std::vector<int64_t>& sh
   std::vector<int> p;
   for (int a : perm)
     if (keep[a] >= 0) p.push_back(keep[a]);
-  std::vector<int64_t> mdims;  // merged input dims
+  std::vector<int64_t> mdims;           // merged input dims
   std::vector<int> group(dims.size());  // input axis -> merged axis
-  std::vector<int> mp;  // merged permutation, in output order
+  std::vector<int> mp;                  // merged permutation, in output order
   for (size_t i = 0; i < p.size(); ++i) {
     if (i > 0 && p[i] == p[i - 1] + 1) {
       group[p[i]] = group[p[i - 1]];
@@ -124,7 +126,7 @@ void permute(const void* x, void* y, size_t elem, const std::vector<int64_t>& sh
   for (int i = 0; i < n; ++i) sy[q[i]] = syo[i];
 
   const int last = n - 1, q_last = q[n - 1];  // input axis that becomes the output's last
-  if (q_last == last) {  // the innermost axis stays innermost: move whole rows
+  if (q_last == last) {                       // the innermost axis stays innermost: move whole rows
     std::vector<int64_t> bd(mdims.begin(), mdims.end() - 1), bsx(sx.begin(), sx.end() - 1),
         bsy(sy.begin(), sy.end() - 1);
     int64_t rows = 1;
@@ -148,8 +150,8 @@ void permute(const void* x, void* y, size_t elem, const std::vector<int64_t>& sh
       bd.push_back(mdims[a]), bsx.push_back(sx[a]), bsy.push_back(sy[a]);
   const int64_t rows = mdims[q_last], cols = mdims[last];
   if (elem == 4)
-    transpose_planes(static_cast<const float*>(x), static_cast<float*>(y), bd, bsx, bsy, rows,
-                     cols, sx[q_last], sy[last]);
+    transpose_planes(static_cast<const float*>(x), static_cast<float*>(y), bd, bsx, bsy, rows, cols,
+                     sx[q_last], sy[last]);
   else
     transpose_planes(static_cast<const int64_t*>(x), static_cast<int64_t*>(y), bd, bsx, bsy, rows,
                      cols, sx[q_last], sy[last]);
@@ -225,12 +227,12 @@ void pad_backward(const T* gy, T* gx, const std::vector<int64_t>& in,
   }
 }
 
-#define PG_PAD(T)                                                                             \
-  template void pad_forward<T>(const T*, T*, const std::vector<int64_t>&,                     \
-                               const std::vector<int64_t>&,                                   \
-                               const std::vector<std::vector<int64_t>>&, T);                  \
-  template void pad_backward<T>(const T*, T*, const std::vector<int64_t>&,                    \
-                                const std::vector<int64_t>&,                                  \
+#define PG_PAD(T)                                                            \
+  template void pad_forward<T>(const T*, T*, const std::vector<int64_t>&,    \
+                               const std::vector<int64_t>&,                  \
+                               const std::vector<std::vector<int64_t>>&, T); \
+  template void pad_backward<T>(const T*, T*, const std::vector<int64_t>&,   \
+                                const std::vector<int64_t>&,                 \
                                 const std::vector<std::vector<int64_t>>&, bool);
 PG_PAD(float)
 PG_PAD(double)

@@ -13,8 +13,10 @@ constexpr int64_t kStreamFloats = int64_t(1) << 17;  // output spans past 512 KB
 
 template <bool kStream>
 inline void store(float* p, __m512 v) {
-  if (kStream) _mm512_stream_ps(p, v);
-  else _mm512_storeu_ps(p, v);
+  if (kStream)
+    _mm512_stream_ps(p, v);
+  else
+    _mm512_storeu_ps(p, v);
 }
 
 template <bool kStream>
@@ -69,16 +71,15 @@ void tiles(const float* x, float* y, int64_t R16, int64_t C16, int64_t ldx, int6
 void transpose2d_f32_avx512(const float* x, float* y, int64_t rows, int64_t cols, int64_t ldx,
                             int64_t ldy) {
   const int64_t R16 = rows & ~int64_t(15), C16 = cols & ~int64_t(15);
-  const bool stream = cols * ldy >= kStreamFloats && ldy % 16 == 0 &&
-                      reinterpret_cast<uintptr_t>(y) % 64 == 0;
+  const bool stream =
+      cols * ldy >= kStreamFloats && ldy % 16 == 0 && reinterpret_cast<uintptr_t>(y) % 64 == 0;
   if (stream) {
     tiles<true>(x, y, R16, C16, ldx, ldy);
     _mm_sfence();
   } else {
     tiles<false>(x, y, R16, C16, ldx, ldy);
   }
-  if (C16 < cols)
-    transpose2d_ref<float>(x + C16, y + C16 * ldy, R16, cols - C16, ldx, ldy);
+  if (C16 < cols) transpose2d_ref<float>(x + C16, y + C16 * ldy, R16, cols - C16, ldx, ldy);
   if (R16 < rows) transpose2d_ref<float>(x + R16 * ldx, y + R16, rows - R16, cols, ldx, ldy);
 }
 

@@ -120,7 +120,9 @@ void point_loss_ref(PointLoss kind, const T* x, const T* t, const T* w, const T*
     const T xi = x[i], ti = t[i];
     T l = 0;
     switch (kind) {
-      case PointLoss::mse: l = (xi - ti) * (xi - ti); break;
+      case PointLoss::mse:
+        l = (xi - ti) * (xi - ti);
+        break;
       case PointLoss::bce:
         l = -(ti * clamped_log(xi) + (T(1) - ti) * clamped_log(T(1) - xi));
         break;
@@ -165,14 +167,13 @@ void point_loss_backward_ref(PointLoss kind, const T* x, const T* t, const T* w,
   }
 }
 
-#define PG_INSTANTIATE(T)                                                                       \
-  template void nll_forward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t,       \
-                                   int64_t, int64_t, T, T*, T*);                                \
-  template void nll_backward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t,      \
-                                    int64_t, int64_t, T, const T*, int64_t, T*);                \
-  template void point_loss_ref<T>(PointLoss, const T*, const T*, const T*, const T*, int64_t,  \
-                                  T*);                                                         \
-  template void point_loss_backward_ref<T>(PointLoss, const T*, const T*, const T*, const T*,  \
+#define PG_INSTANTIATE(T)                                                                          \
+  template void nll_forward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t, int64_t,  \
+                                   int64_t, T, T*, T*);                                            \
+  template void nll_backward_ref<T>(const T*, const int64_t*, const T*, int64_t, int64_t, int64_t, \
+                                    int64_t, T, const T*, int64_t, T*);                            \
+  template void point_loss_ref<T>(PointLoss, const T*, const T*, const T*, const T*, int64_t, T*); \
+  template void point_loss_backward_ref<T>(PointLoss, const T*, const T*, const T*, const T*,      \
                                            int64_t, const T*, int64_t, T, T*, T*);
 PG_INSTANTIATE(float)
 PG_INSTANTIATE(double)

@@ -1,11 +1,12 @@
 // Softmax dispatch: the variant table, its registration, and the parallel drivers for float:
 // contiguous rows (last axis) go to the variant's row kernel; a non-last axis is done in column
 // blocks with the variant's vectorized exp over contiguous inner spans.
+#include "kernels/softmax/softmax.h"
+
 #include <algorithm>
 #include <cmath>
 
 #include "kernels/cpu.h"
-#include "kernels/softmax/softmax.h"
 
 namespace pg::kernels {
 namespace {

@@ -1,36 +1,17 @@
-// Softmax rows with AVX2 + FMA: an 8-lane exp (Cody-Waite reduction + degree-7 polynomial,
-// relative error ~2e-7); the tail goes through masked loads/stores.
+// Softmax rows with AVX2 + FMA: exp from the shared vmath (kernels/eltwise); the tail goes
+// through masked loads/stores.
 #include <immintrin.h>
 
 #include <cmath>
 
+#include "kernels/eltwise/vmath_avx2.h"
 #include "kernels/softmax/softmax.h"
 
 namespace pg::kernels {
 namespace {
 
-// exp(x) for x in float range; 0 below -87.33 (where the result would be denormal).
-inline __m256 exp8(__m256 x) {
-  const __m256 lo = _mm256_set1_ps(-87.336544f);
-  const __m256 keep = _mm256_cmp_ps(x, lo, _CMP_NLT_UQ);  // true for NaN: it must propagate
-  x = _mm256_min_ps(_mm256_set1_ps(88.72283f), _mm256_max_ps(lo, x));  // NaN passes through
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.f / 5040);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 720));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 120));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 24));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f / 6));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.f));
-  // 2^n built in the exponent field; n >= -126 after the clamp, so it stays a normal number.
-  const __m256i bits = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_and_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(bits)), keep);
-}
+// exp on a vector: the shared vmath algorithm (gradual underflow, NaN passes through).
+inline __m256 exp8(__m256 x) { return vm::exp(x); }
 
 inline __m256i tail_mask(int64_t left) {
   const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -59,8 +40,8 @@ void row_avx2(const float* x, float* y, int64_t n, bool log) {
   for (; k + 8 <= n; k += 8) vm = _mm256_max_ps(vm, _mm256_loadu_ps(x + k));
   if (k < n) {
     const __m256i m = tail_mask(n - k);
-    vm = _mm256_max_ps(vm, _mm256_blendv_ps(ninf, _mm256_maskload_ps(x + k, m),
-                                            _mm256_castsi256_ps(m)));
+    vm = _mm256_max_ps(
+        vm, _mm256_blendv_ps(ninf, _mm256_maskload_ps(x + k, m), _mm256_castsi256_ps(m)));
   }
   const float mx = hmax(vm);
   const __m256 vmx = _mm256_set1_ps(mx);
@@ -78,8 +59,8 @@ void row_avx2(const float* x, float* y, int64_t n, bool log) {
   }
   for (; k < n; k += 8) {
     const __m256i m = tail_mask(n - k);
-    const __m256 e = _mm256_and_ps(
-        exp8(_mm256_sub_ps(_mm256_maskload_ps(x + k, m), vmx)), _mm256_castsi256_ps(m));
+    const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(_mm256_maskload_ps(x + k, m), vmx)),
+                                   _mm256_castsi256_ps(m));
     s0 = _mm256_add_ps(s0, e);
     if (!log) _mm256_maskstore_ps(y + k, m, e);
   }

@@ -1,34 +1,17 @@
-// Softmax rows with AVX-512: masked tails, a 16-lane exp (Cody-Waite reduction + degree-7
-// polynomial, relative error ~2e-7). Helpers stay in an anonymous namespace (ISA flags).
+// Softmax rows with AVX-512: masked tails, exp from the shared vmath (kernels/eltwise).
+// Helpers stay in an anonymous namespace (ISA flags).
 #include <immintrin.h>
 
 #include <cmath>
 
+#include "kernels/eltwise/vmath_avx512.h"
 #include "kernels/softmax/softmax.h"
 
 namespace pg::kernels {
 namespace {
 
-// exp(x) for x in float range; 0 below -87.33 (where the result would be denormal).
-inline __m512 exp16(__m512 x) {
-  const __m512 lo = _mm512_set1_ps(-87.336544f);
-  const __mmask16 under = _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ);
-  x = _mm512_min_ps(_mm512_set1_ps(88.72283f), _mm512_max_ps(lo, x));  // NaN passes through
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);  // ln2 split hi + lo
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.f / 5040);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 720));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.f));
-  const __m512 e = _mm512_scalef_ps(p, n);  // p * 2^n
-  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~under), e);
-}
+// exp on a vector: the shared vmath algorithm (gradual underflow, NaN passes through).
+inline __m512 exp16(__m512 x) { return vm::exp(x); }
 
 inline __mmask16 tail_mask(int64_t left) {
   return left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);

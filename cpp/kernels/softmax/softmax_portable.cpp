@@ -1,36 +1,18 @@
-// Softmax rows in plain C++: the same polynomial exp as the SIMD variants, written branch-free
-// on scalars so the compiler can vectorize the loops at its baseline ISA (SSE2).
+// Softmax rows in plain C++: exp from the shared vmath (the same numerics as the SIMD
+// variants), written on scalars so the compiler can vectorize the loops at SSE2.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/eltwise/vmath_scalar.h"
 #include "kernels/softmax/softmax.h"
 
 namespace pg::kernels {
 namespace {
 
-inline float exp_poly(float x) {
-  const bool under = x < -87.336544f;
-  if (x != x) return x;  // NaN
-  x = std::min(std::max(x, -87.336544f), 88.72283f);
-  // Round to nearest by the 1.5 * 2^23 trick (valid for |v| < 2^22).
-  const float n = (x * 1.44269504f + 12582912.f) - 12582912.f;
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.f / 5040;
-  p = p * r + 1.f / 720;
-  p = p * r + 1.f / 120;
-  p = p * r + 1.f / 24;
-  p = p * r + 1.f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return under ? 0.f : p * scale;
-}
+// exp on a vector: the shared vmath algorithm (gradual underflow, NaN passes through).
+inline float exp_poly(float x) { return vm::exp(x); }
 
 // x, y are (n): one contiguous row
 void row_portable(const float* x, float* y, int64_t n, bool log) {
