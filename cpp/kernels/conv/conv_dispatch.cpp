@@ -46,8 +46,15 @@ Plan plan(const ConvGeom& g, ConvPass pass, int threads) {
   const int64_t OS = g.out_size();
   p.nb = std::min<int64_t>(g.N, std::max<int64_t>(1, (kTargetCols + OS - 1) / OS));
   p.chunks = (g.N + p.nb - 1) / p.nb;
+  const int team = omp_in_parallel() ? 1 : std::max(threads, 1);
+  if (p.chunks > 1 && team > 1) {
+    // Equal chunks, a multiple of the team: 8 images as 6 + 2 would leave a thread idle.
+    const int64_t want = std::min<int64_t>(g.N, (p.chunks + team - 1) / team * team);
+    p.nb = (g.N + want - 1) / want;
+    p.chunks = (g.N + p.nb - 1) / p.nb;
+  }
   p.items = p.chunks * g.G;
-  p.threads = omp_in_parallel() ? 1 : static_cast<int>(std::min<int64_t>(threads, p.items));
+  p.threads = static_cast<int>(std::min<int64_t>(team, p.items));
   p.threads = std::max(p.threads, 1);
   const int64_t cols = p.nb * OS;
   const bool direct = g.pointwise() && p.nb == 1;
