@@ -1,0 +1,23 @@
+"""The README's example runs as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pygraph as pg
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_example_runs():
+    block = re.search(r"## A short example\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its example"
+    scope: dict = {}
+    threads = pg.num_threads()
+    try:  # the example sets the thread count (the ISA cap is restored by conftest)
+        exec(compile(block.group(1), "README.md", "exec"), scope)
+    finally:
+        pg.set_num_threads(threads)
+    assert scope["h"].shape == (8, 16, 16, 16)
+    assert scope["gw"].shape == scope["w"].shape and scope["gb"] is None
