@@ -20,8 +20,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FAMILIES = ["gemm", "conv", "pool", "eltwise", "norm", "shape"]
 IMPLS = ["pygraph", "numpy", "torch"]
-# Idle thread pools spin before they sleep (OpenBLAS ~2^28 cycles, libgomp a while longer): with more than one thread,
-# wait this long before a block so the previous worker's spinning threads do not steal a core.
+# Idle thread pools spin before they sleep (OpenBLAS ~2^28 cycles, libgomp a while longer):
+# with more than one thread, wait this long before a block so that the previous worker's
+# spinning threads do not steal a core.
 SETTLE = 0.25
 
 

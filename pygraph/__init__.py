@@ -25,11 +25,26 @@ from ._runtime import (
     set_num_threads,
     trace_kernels,
 )
+from .compile import Compiled, compile
+from .functional import *  # noqa: F403
+from .functional import __all__ as _functional_all
+from .graph import Tensor, constant, grad, input, ir, manual_seed, new_graph, param
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ops",
+    "Tensor",
+    "Compiled",
+    "compile",
+    "constant",
+    "grad",
+    "input",
+    "ir",
+    "manual_seed",
+    "new_graph",
+    "param",
+    *_functional_all,
     "active_isa",
     "hardware_isa",
     "kernel_variants",

@@ -15,6 +15,7 @@ void bind_pool(py::module_& m);
 void bind_eltwise(py::module_& m);
 void bind_norm(py::module_& m);
 void bind_shape(py::module_& m);
+void bind_graph(py::module_& m);
 }  // namespace pg
 
 PYBIND11_MODULE(_core, m) {
@@ -49,4 +50,5 @@ PYBIND11_MODULE(_core, m) {
   pg::bind_eltwise(m);
   pg::bind_norm(m);
   pg::bind_shape(m);
+  pg::bind_graph(m);
 }

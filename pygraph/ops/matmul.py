@@ -36,7 +36,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     1-D operands are promoted to a row (a) or column (b) and the added dim is removed; leading
     batch dims broadcast against each other.
 
-    >>> matmul(np.ones((2, 3), np.float32), np.ones((3, 4), np.float32))[0, 0]
+    >>> float(matmul(np.ones((2, 3), np.float32), np.ones((3, 4), np.float32))[0, 0])
     3.0
     """
     if not _ready(a, b):

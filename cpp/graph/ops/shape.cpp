@@ -1,0 +1,210 @@
+// Reductions and data movement: sum, mean, sum_to / broadcast_to (each other's gradient),
+// reshape, transpose, and fill (a source of constants such as the seed of a gradient).
+#include "ops/shape.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "graph/ir.h"
+#include "graph/ops/builders.h"
+#include "ops/eltwise.h"
+#include "ops/reduce.h"
+
+namespace pg::graph {
+namespace {
+
+int64_t norm_axis(const char* op, int64_t axis, size_t ndim, const Shape& shape) {
+  const int64_t n = static_cast<int64_t>(ndim);
+  if (axis < -n || axis >= n)
+    throw ValueError(cat(op, ": axis ", axis, " is out of range for input of shape ",
+                         shape_str(shape), " (", n, " dims)"));
+  return axis < 0 ? axis + n : axis;
+}
+
+// The reduced axes of a sum/mean node, normalised and sorted; every axis when "axis" is absent.
+std::vector<int64_t> reduced_axes(const char* op, const Shape& in, const Attrs& attrs) {
+  std::vector<int64_t> axes;
+  if (!attrs.has("axis")) {
+    axes.resize(in.size());
+    std::iota(axes.begin(), axes.end(), 0);
+    return axes;
+  }
+  std::vector<char> seen(in.size(), 0);
+  for (int64_t a : attrs.ints("axis")) {
+    const int64_t k = norm_axis(op, a, in.size(), in);
+    if (seen[k]) throw ValueError(cat(op, ": axis ", a, " is repeated in ", attrs.str()));
+    seen[k] = 1;
+  }
+  for (size_t k = 0; k < in.size(); ++k)
+    if (seen[k]) axes.push_back(static_cast<int64_t>(k));
+  return axes;
+}
+
+Shape reduced_shape(const Shape& in, const std::vector<int64_t>& axes, bool keepdims) {
+  Shape out;
+  for (size_t k = 0; k < in.size(); ++k) {
+    const bool r = std::find(axes.begin(), axes.end(), static_cast<int64_t>(k)) != axes.end();
+    if (!r)
+      out.push_back(in[k]);
+    else if (keepdims)
+      out.push_back(1);
+  }
+  return out;
+}
+
+ops::AxisList axis_list(const Attrs& attrs) {
+  return attrs.has("axis") ? ops::AxisList(attrs.ints("axis")) : std::nullopt;
+}
+
+template <bool Mean>
+std::vector<ValueType> infer_reduce(const std::vector<ValueType>& in, const Attrs& attrs) {
+  const char* op = Mean ? "mean" : "sum";
+  const auto axes = reduced_axes(op, in[0].shape, attrs);
+  return {{reduced_shape(in[0].shape, axes, attrs.i("keepdims") != 0), in[0].dtype}};
+}
+
+std::vector<Tensor> run_sum(const std::vector<Tensor>& in, const Attrs& attrs) {
+  return {ops::sum(in[0], axis_list(attrs), attrs.i("keepdims") != 0)};
+}
+
+std::vector<Tensor> run_mean(const std::vector<Tensor>& in, const Attrs& attrs) {
+  return {ops::mean(in[0], axis_list(attrs), attrs.i("keepdims") != 0)};
+}
+
+// The gradient of a reduction spreads gy back over the reduced axes (scaled by 1/count for mean).
+template <bool Mean>
+std::vector<ValueId> grad_reduce(Graph& g, NodeId id, const std::vector<ValueId>& gy) {
+  const Node n = g.node(id);
+  const Shape in = g.shape(n.inputs[0]);
+  const auto axes = reduced_axes(Mean ? "mean" : "sum", in, n.attrs);
+  ValueId v = gy[0];
+  const Shape kept = reduced_shape(in, axes, true);
+  if (g.shape(v) != kept) v = g.add1(OpId::reshape, {v}, {{"shape", kept}});
+  v = broadcast_to(g, v, in);
+  if (Mean) {
+    int64_t count = 1;
+    for (int64_t a : axes) count *= in[a];
+    v = mul(g, v, g.scalar(1.0 / static_cast<double>(count), g.value(v).type.dtype));
+  }
+  return {v};
+}
+
+std::vector<ValueType> infer_sum_to(const std::vector<ValueType>& in, const Attrs& attrs) {
+  const Shape& target = attrs.ints("shape");
+  if (ops::broadcast_shapes("sum_to", target, in[0].shape) != in[0].shape)
+    throw ValueError(
+        cat("sum_to: cannot sum ", shape_str(in[0].shape), " down to ", shape_str(target)));
+  return {{target, in[0].dtype}};
+}
+
+std::vector<Tensor> run_sum_to(const std::vector<Tensor>& in, const Attrs& attrs) {
+  return {ops::sum_to(in[0], attrs.ints("shape"))};
+}
+
+std::vector<ValueId> grad_sum_to(Graph& g, NodeId id, const std::vector<ValueId>& gy) {
+  return {broadcast_to(g, gy[0], g.shape(g.node(id).inputs[0]))};
+}
+
+std::vector<ValueType> infer_broadcast_to(const std::vector<ValueType>& in, const Attrs& attrs) {
+  const Shape& target = attrs.ints("shape");
+  if (ops::broadcast_shapes("broadcast_to", in[0].shape, target) != target)
+    throw ValueError(
+        cat("broadcast_to: cannot broadcast ", shape_str(in[0].shape), " to ", shape_str(target)));
+  return {{target, in[0].dtype}};
+}
+
+std::vector<Tensor> run_broadcast_to(const std::vector<Tensor>& in, const Attrs& attrs) {
+  Tensor zeros = Tensor::zeros(attrs.ints("shape"), in[0].dtype(), "broadcast_to");
+  return {ops::binary(kernels::Binary::add, zeros, in[0])};
+}
+
+std::vector<ValueId> grad_broadcast_to(Graph& g, NodeId id, const std::vector<ValueId>& gy) {
+  return {sum_to(g, gy[0], g.shape(g.node(id).inputs[0]))};
+}
+
+std::vector<ValueType> infer_reshape(const std::vector<ValueType>& in, const Attrs& attrs) {
+  Shape out = attrs.ints("shape");
+  int64_t known = 1, infer = -1, total = 1;
+  for (int64_t d : in[0].shape) total *= d;
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (out[k] == -1 && infer < 0)
+      infer = static_cast<int64_t>(k);
+    else if (out[k] < 0)
+      throw ValueError(cat("reshape: bad target shape ", shape_str(out), " (one -1 at most)"));
+    else
+      known *= out[k];
+  }
+  if (infer >= 0 && known > 0 && total % known == 0) out[infer] = total / known;
+  int64_t n = 1;
+  for (int64_t d : out) n *= d;
+  if (n != total || (infer >= 0 && known == 0))
+    throw ValueError(cat("reshape: cannot reshape input of shape ", shape_str(in[0].shape), " (",
+                         total, " elements) into ", shape_str(attrs.ints("shape"))));
+  return {{out, in[0].dtype}};
+}
+
+std::vector<Tensor> run_reshape(const std::vector<Tensor>& in, const Attrs& attrs) {
+  return {ops::reshape(in[0], attrs.ints("shape"))};
+}
+
+std::vector<ValueId> grad_reshape(Graph& g, NodeId id, const std::vector<ValueId>& gy) {
+  const Shape in = g.shape(g.node(id).inputs[0]);
+  return {g.add1(OpId::reshape, {gy[0]}, {{"shape", in}})};
+}
+
+std::vector<ValueType> infer_transpose(const std::vector<ValueType>& in, const Attrs& attrs) {
+  Shape out = in[0].shape;
+  const int64_t a = norm_axis("transpose", attrs.i("axis0"), out.size(), out);
+  const int64_t b = norm_axis("transpose", attrs.i("axis1"), out.size(), out);
+  std::swap(out[a], out[b]);
+  return {{out, in[0].dtype}};
+}
+
+std::vector<Tensor> run_transpose(const std::vector<Tensor>& in, const Attrs& attrs) {
+  return {ops::transpose(in[0], attrs.i("axis0"), attrs.i("axis1"))};
+}
+
+std::vector<ValueId> grad_transpose(Graph& g, NodeId id, const std::vector<ValueId>& gy) {
+  const Attrs attrs = g.node(id).attrs;
+  return {g.add1(OpId::transpose, {gy[0]}, attrs)};
+}
+
+DType dtype_attr(const Attrs& attrs) {
+  const std::string& d = attrs.s("dtype");
+  if (d == "float32") return DType::f32;
+  if (d == "float64") return DType::f64;
+  throw TypeError(cat("fill: dtype must be 'float32' or 'float64', got '", d, "'"));
+}
+
+std::vector<ValueType> infer_fill(const std::vector<ValueType>&, const Attrs& attrs) {
+  return {{attrs.ints("shape"), dtype_attr(attrs)}};
+}
+
+std::vector<Tensor> run_fill(const std::vector<Tensor>&, const Attrs& attrs) {
+  Tensor t = Tensor::empty(attrs.ints("shape"), dtype_attr(attrs), "fill");
+  const double v = attrs.f("value");
+  if (t.dtype() == DType::f32)
+    std::fill(t.data<float>(), t.data<float>() + t.numel(), static_cast<float>(v));
+  else
+    std::fill(t.data<double>(), t.data<double>() + t.numel(), v);
+  return {t};
+}
+
+}  // namespace
+
+extern const OpDef k_sum = {"sum",   "reduce",           1,      1, infer_reduce<false>,
+                            run_sum, grad_reduce<false>, nullptr};
+extern const OpDef k_mean = {"mean",   "reduce",          1,      1, infer_reduce<true>,
+                             run_mean, grad_reduce<true>, nullptr};
+extern const OpDef k_sum_to = {"sum_to",     "reduce",   1,           1,
+                               infer_sum_to, run_sum_to, grad_sum_to, nullptr};
+extern const OpDef k_broadcast_to = {
+    "broadcast_to",   "shape",           1,      1, infer_broadcast_to,
+    run_broadcast_to, grad_broadcast_to, nullptr};
+extern const OpDef k_reshape = {"reshape",   "shape",      1,      1, infer_reshape,
+                                run_reshape, grad_reshape, nullptr};
+extern const OpDef k_transpose = {"transpose",   "shape",        1,      1, infer_transpose,
+                                  run_transpose, grad_transpose, nullptr};
+extern const OpDef k_fill = {"fill", "source", 0, 0, infer_fill, run_fill, nullptr, nullptr};
+
+}  // namespace pg::graph

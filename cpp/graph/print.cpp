@@ -1,0 +1,61 @@
+#include "graph/print.h"
+
+#include <sstream>
+
+namespace pg::graph {
+namespace {
+
+std::string type_str(const ValueType& t) {
+  return std::string(t.dtype == DType::f32   ? "f32"
+                     : t.dtype == DType::f64 ? "f64"
+                                             : "i64") +
+         shape_str(t.shape);
+}
+
+std::string ref(const Graph& g, ValueId v) {
+  const Value& val = g.value(v);
+  return val.name.empty() ? cat("%", v) : cat("%", v, ":", val.name);
+}
+
+}  // namespace
+
+std::string print(const Graph& g, const std::vector<ValueId>& outputs) {
+  std::vector<NodeId> order;
+  if (outputs.empty()) {
+    for (int n = 0; n < g.num_nodes(); ++n) order.push_back(n);
+  } else {
+    order = g.needed(outputs);
+  }
+  std::vector<char> used(g.num_values(), 0);
+  for (NodeId n : order)
+    for (ValueId v : g.node(n).inputs) used[v] = 1;
+  for (ValueId v : outputs) used[v] = 1;
+  std::ostringstream os;
+  for (int v = 0; v < g.num_values(); ++v) {
+    const Value& val = g.value(v);
+    if (val.kind == ValueKind::node || !used[v]) continue;
+    std::string what = val.kind == ValueKind::constant && val.type.shape.empty()
+                           ? cat(kind_name(val.kind), " ",
+                                 g.data(v).dtype() == DType::f32 ? *g.data(v).data<float>()
+                                                                 : *g.data(v).data<double>())
+                           : kind_name(val.kind);
+    os << ref(g, v) << " = " << what << "  " << type_str(val.type) << "\n";
+  }
+  for (NodeId n : order) {
+    const Node& node = g.node(n);
+    std::ostringstream lhs;
+    for (size_t k = 0; k < node.outputs.size(); ++k)
+      lhs << (k ? ", " : "") << ref(g, node.outputs[k]);
+    lhs << " = " << op_def(node.op).name << "(";
+    for (size_t k = 0; k < node.inputs.size(); ++k)
+      lhs << (k ? ", " : "") << ref(g, node.inputs[k]);
+    lhs << ")";
+    if (!node.attrs.items().empty()) lhs << " " << node.attrs.str();
+    std::string line = lhs.str();
+    if (line.size() < 44) line.resize(44, ' ');
+    os << line << "  " << type_str(g.value(node.outputs[0]).type) << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace pg::graph

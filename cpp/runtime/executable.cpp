@@ -1,0 +1,91 @@
+#include "runtime/executable.h"
+
+#include <cstring>
+
+#include "tensor/errors.h"
+
+namespace pg::runtime {
+
+using graph::op_def;
+using graph::ValueKind;
+
+Executable::Executable(std::shared_ptr<const Graph> g, std::vector<ValueId> outputs)
+    : g_(std::move(g)), outputs_(std::move(outputs)) {
+  if (outputs_.empty()) throw ValueError("compile: no outputs given");
+  for (ValueId v : outputs_) g_->value(v);  // validates the ids
+  order_ = g_->needed(outputs_);
+  std::vector<char> used(g_->num_values(), 0);
+  for (ValueId v : outputs_) used[v] = 1;
+  last_use_.assign(g_->num_values(), 0);
+  for (size_t k = 0; k < order_.size(); ++k)
+    for (ValueId v : g_->node(order_[k]).inputs) {
+      used[v] = 1;
+      last_use_[v] = static_cast<int>(k);
+    }
+  for (ValueId v : outputs_) last_use_[v] = -1;
+  for (int v = 0; v < g_->num_values(); ++v)
+    if (used[v] && g_->value(v).kind == ValueKind::input) inputs_.push_back(v);
+}
+
+namespace {
+Tensor copy_of(const Tensor& t) {
+  Tensor c = Tensor::empty(t.shape(), t.dtype(), "compiled graph");
+  if (t.nbytes()) std::memcpy(c.raw(), t.raw(), t.nbytes());
+  return c;
+}
+}  // namespace
+
+std::vector<Tensor> Executable::run(
+    const std::vector<std::pair<std::string, Tensor>>& feeds) const {
+  const Graph& g = *g_;
+  std::vector<Tensor> vals(g.num_values());
+  std::vector<char> fed(g.num_values(), 0);
+  for (const auto& [name, t] : feeds) {
+    const ValueId v = g.find(name);
+    if (v < 0 || g.value(v).kind != ValueKind::input) {
+      std::string names;
+      for (ValueId in : g.inputs()) names += (names.empty() ? "" : ", ") + g.value(in).name;
+      throw ValueError(cat("compiled graph: '", name, "' is not an input of the graph; its ",
+                           "inputs are: ", names.empty() ? "none" : names));
+    }
+    bool wanted = false;
+    for (ValueId in : inputs_) wanted = wanted || in == v;
+    if (!wanted) continue;  // an input of the graph these outputs do not need: ignored
+    const auto& type = g.value(v).type;
+    if (t.shape() != type.shape || t.dtype() != type.dtype)
+      throw ValueError(cat("compiled graph: input '", name, "' must be ", dtype_name(type.dtype),
+                           " ", shape_str(type.shape), ", got ", dtype_name(t.dtype()), " ",
+                           shape_str(t.shape())));
+    vals[v] = t;
+    fed[v] = 1;
+  }
+  for (ValueId in : inputs_)
+    if (!fed[in])
+      throw ValueError(cat("compiled graph: input '", g.value(in).name, "' (",
+                           dtype_name(g.value(in).type.dtype), " ",
+                           shape_str(g.value(in).type.shape), ") was not fed"));
+  for (size_t k = 0; k < order_.size(); ++k) {
+    const graph::Node& node = g.node(order_[k]);
+    std::vector<Tensor> in;
+    for (ValueId v : node.inputs) {
+      const auto kind = g.value(v).kind;
+      in.push_back(kind == ValueKind::param || kind == ValueKind::constant ? g.data(v) : vals[v]);
+    }
+    std::vector<Tensor> out = op_def(node.op).run(in, node.attrs);
+    for (size_t j = 0; j < out.size(); ++j) vals[node.outputs[j]] = std::move(out[j]);
+    for (ValueId v : node.inputs)  // free what no later node reads
+      if (last_use_[v] == static_cast<int>(k)) vals[v] = Tensor();
+  }
+  std::vector<Tensor> result;
+  for (ValueId v : outputs_) {
+    const auto kind = g.value(v).kind;
+    // An output that is an input, param or constant is copied: the caller may write to it.
+    if (kind == ValueKind::node)
+      result.push_back(vals[v]);
+    else
+      result.push_back(copy_of(kind == ValueKind::input ? vals[v] : g.data(v)));
+  }
+  return result;
+}
+
+}  // namespace pg::runtime
