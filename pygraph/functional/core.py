@@ -1,15 +1,10 @@
-"""Graph functions: pg.relu(x), pg.matmul(a, b), ... each adds a node to x's graph.
-
-Names and arguments follow torch.nn.functional (axis where torch says dim). The eager versions,
-numpy in and numpy out, are in pygraph.ops.
-"""
-
+"""Graph functions of the primitives: arithmetic, exp/log, relu/sigmoid/tanh, matmul, sums."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from .graph import Tensor, _axes, _emit
+from ..graph import Tensor, _axes, _emit
 
 
 def add(input: Any, other: Any) -> Tensor:  # noqa: A002

@@ -1,0 +1,3 @@
+"""Graph functions of the activation family."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Graph functions of the conv family."""
+
+__all__: list[str] = []

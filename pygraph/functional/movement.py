@@ -1,0 +1,3 @@
+"""Graph functions of the movement family."""
+
+__all__: list[str] = []

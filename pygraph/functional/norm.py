@@ -1,0 +1,3 @@
+"""Graph functions of the norm family."""
+
+__all__: list[str] = []
