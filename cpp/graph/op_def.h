@@ -27,7 +27,9 @@ struct ValueType {
 
 struct OpDef {
   const char* name;
-  const char* category;  // elementwise, matmul, reduce, shape, source
+  // elementwise, matmul, conv, pool, norm, loss, reduce, shape; "source" for ops without
+  // inputs; "grad" for ops that only gradient rules emit (no pg.<op> function).
+  const char* category;
   int min_inputs, max_inputs;
   // Output types from input types; throws ValueError naming the op and the shapes.
   std::vector<ValueType> (*infer)(const std::vector<ValueType>& in, const Attrs& attrs);

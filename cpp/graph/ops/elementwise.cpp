@@ -135,6 +135,6 @@ PG_UNARY(sigmoid)
 PG_UNARY(tanh)
 #undef PG_UNARY
 
-extern const OpDef k_step = {"step", "elementwise", 1, 1, same, run_step, nullptr, nullptr};
+extern const OpDef k_step = {"step", "grad", 1, 1, same, run_step, nullptr, nullptr};
 
 }  // namespace pg::graph
