@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+
 import pygraph as pg
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -21,3 +23,12 @@ def test_readme_example_runs():
         pg.set_num_threads(threads)
     assert scope["h"].shape == (8, 16, 16, 16)
     assert scope["gw"].shape == scope["w"].shape and scope["gb"] is None
+
+
+def test_readme_graph_example_runs():
+    block = re.search(r"## Graphs and gradients\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its graph example"
+    pg.new_graph()
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    assert scope["gw_v"].shape == (3, 2) and np.isfinite(scope["loss_v"])
