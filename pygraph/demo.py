@@ -3,6 +3,7 @@ kernel variants that really ran, then one convolution at every ISA level this CP
 
 from __future__ import annotations
 
+import statistics
 import time
 
 import numpy as np
@@ -21,10 +22,13 @@ def _conv2d_numpy(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
 
 def _run(title: str, fn, oracle: np.ndarray) -> np.ndarray:
     fn()  # warm up: the first call pays for page faults and thread start-up
+    times = []
     with pg.trace_kernels() as trace:
-        t = time.perf_counter()
-        out = fn()
-        seconds = time.perf_counter() - t
+        for _ in range(5):
+            t = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - t)
+    seconds = statistics.median(times)
     err = float(np.max(np.abs(out - oracle)))
     print(
         f"  {title:<34} {str(out.shape):<17} {seconds * 1e3:8.2f} ms  {err:9.1e}  "
