@@ -38,7 +38,7 @@ class Compiled:
         for name, value in feeds.items():
             vid = self.graph.find(name)
             dtype = self.graph.value(vid)["dtype"] if vid >= 0 else "float32"
-            arrays[name] = np.ascontiguousarray(value, dtype=dtype)
+            arrays[name] = np.asarray(value, dtype=dtype, order="C")  # 0-d stays 0-d
         out = self._exe.run(arrays)
         return out[0] if self._single else list(out)
 

@@ -98,7 +98,7 @@ class Tensor:
 
     @value.setter
     def value(self, v: Any) -> None:
-        arr = np.ascontiguousarray(v, dtype=self.dtype)
+        arr = np.asarray(v, dtype=self.dtype, order="C")
         self.graph.set_data(self.id, arr)
 
     def __repr__(self) -> str:
@@ -245,7 +245,7 @@ def param(
 def constant(value: Any, dtype: str = "float32") -> Tensor:
     """A constant in the graph (folded into the compiled program)."""
     g = _state["graph"]
-    return Tensor(g, g.constant(np.ascontiguousarray(value, dtype=dtype)))
+    return Tensor(g, g.constant(np.asarray(value, dtype=dtype, order="C")))
 
 
 def grad(y: Tensor, xs: Sequence[Tensor] | Tensor, grad_outputs: Any = None) -> list[Tensor]:

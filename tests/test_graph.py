@@ -204,3 +204,13 @@ def test_every_registered_op_is_reachable_or_internal():
     names = {op["name"] for op in table}
     missing = [n for n in names - internal if not hasattr(pg, n)]
     assert not missing, f"registered ops without a pg.<op> function: {missing}"
+
+
+def test_scalar_inputs_params_and_constants_stay_0d():
+    s = pg.input((), name="s")
+    p = pg.param((), init=np.float32(3.0), name="p")
+    y = s * p + pg.constant(1.0)
+    assert y.shape == ()
+    assert float(pg.compile(y)(s=np.float32(2.0))) == 7.0
+    p.value = 4.0
+    assert p.value.shape == () and float(pg.compile(y)(s=2.0)) == 9.0

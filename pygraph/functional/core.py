@@ -1,4 +1,5 @@
 """Graph functions of the primitives: arithmetic, exp/log, relu/sigmoid/tanh, matmul, sums."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
