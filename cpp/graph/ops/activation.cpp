@@ -112,23 +112,20 @@ std::vector<ValueId> grad_selu(Graph& g, NodeId id, const std::vector<ValueId>& 
 //   y' = (1 + t) / 2 + x (1 - t^2) u' / 2, u' = sqrt(2/pi) (1 + 3 c x^2)
 std::vector<ValueId> grad_gelu(Graph& g, NodeId id, const std::vector<ValueId>& gy) {
   Ctx c{g, g.node(id)};
-  const ValueId x = c.x(), x2 = mul(g, x, x);
+  const ValueId x = c.x();
+  auto K = [&](double v) { return k(g, v, x); };
+  const ValueId one = K(1), x2 = mul(g, x, x);
   ValueId d;
   if (gelu_kind(c.n.attrs) == Unary::gelu) {
-    const ValueId erf = g.add1(OpId::erf, {mul(g, x, k(g, kInvSqrt2, x))});
-    const ValueId cdf = mul(g, k(g, 0.5, x), add(g, one_like(g, x), erf));
-    const ValueId pdf =
-        mul(g, k(g, kInvSqrt2Pi, x), g.add1(OpId::exp, {mul(g, x2, k(g, -0.5, x))}));
+    const ValueId cdf = mul(g, K(0.5), add(g, one, g.add1(OpId::erf, {mul(g, x, K(kInvSqrt2))})));
+    const ValueId pdf = mul(g, K(kInvSqrt2Pi), g.add1(OpId::exp, {mul(g, x2, K(-0.5))}));
     d = add(g, cdf, mul(g, x, pdf));
   } else {
-    const ValueId u =
-        mul(g, k(g, kSqrt2OverPi, x), add(g, x, mul(g, k(g, kGeluCubic, x), mul(g, x2, x))));
+    const ValueId u = mul(g, K(kSqrt2OverPi), add(g, x, mul(g, K(kGeluCubic), mul(g, x2, x))));
     const ValueId t = g.add1(OpId::tanh, {u});
-    const ValueId du =
-        mul(g, k(g, kSqrt2OverPi, x), add(g, one_like(g, x), mul(g, k(g, 3 * kGeluCubic, x), x2)));
-    const ValueId half_x = mul(g, k(g, 0.5, x), x);
-    d = add(g, mul(g, k(g, 0.5, x), add(g, one_like(g, x), t)),
-            mul(g, half_x, mul(g, sub(g, one_like(g, x), mul(g, t, t)), du)));
+    const ValueId du = mul(g, K(kSqrt2OverPi), add(g, one, mul(g, K(3 * kGeluCubic), x2)));
+    const ValueId dt = mul(g, sub(g, one, mul(g, t, t)), du);  // d tanh(u) / dx
+    d = mul(g, K(0.5), add(g, add(g, one, t), mul(g, x, dt)));
   }
   return {mul(g, gy[0], d)};
 }
