@@ -5,6 +5,7 @@ graph is compiled (pg.compile). All tensors live in one default graph unless `ne
 called, which starts a fresh one (tensors of different graphs cannot be mixed).
 
 >>> import numpy as np, pygraph as pg
+>>> pg.new_graph()
 >>> x = pg.input((2, 3), name="x")
 >>> y = (x * 2.0).sum()
 >>> float(pg.compile(y)(x=np.ones((2, 3), np.float32)))
