@@ -275,6 +275,25 @@ def test_ir_names_the_ops_and_gradient_ops():
     x = pg.input((2, 3), name="x")
     y = pg.amax(pg.pad(pg.concat([x, x], axis=1), (1, 1)), axis=0).sum()
     (gx,) = pg.grad(y, [x])
-    text = pg.ir(gx)
-    for op in ("concat", "pad", "amax", "amax_backward", "pad_backward", "slice"):
+    assert "= amax(" in pg.ir(y)
+    text = pg.ir(gx)  # the gradient needs x, not amax's output
+    for op in ("concat", "pad", "amax_backward", "pad_backward", "slice"):
         assert f"= {op}(" in text, (op, text)
+
+
+def test_gradient_ops_check_their_shapes():
+    x = pg.input((2, 5), name="x")
+    g = x.graph
+    with pytest.raises(ValueError, match=r"slice: \[3:7\] is not a range within axis 1 of size 5"):
+        g.add("slice", [x.id], {"axis": 1, "start": 3, "stop": 7}, "")
+    (s,) = g.add("slice", [x.id], {"axis": -1, "start": 1, "stop": 4}, "")
+    assert tuple(g.value(s)["shape"]) == (2, 3)
+    with pytest.raises(
+        ValueError, match=r"pad_backward: grad_output has shape \(2, 5\) but the padded output"
+    ):
+        g.add("pad_backward", [x.id], {"shape": [2, 4], "pad": [1, 1], "mode": "constant"}, "")
+    y = pg.input((2,), name="y")
+    with pytest.raises(
+        ValueError, match=r"amax_backward: grad_output has shape \(2,\) but the forward output"
+    ):
+        g.add("amax_backward", [y.id, x.id], {"axis": [0], "keepdims": 0}, "")
