@@ -7,9 +7,7 @@
 // whose gradient is a zero pad, pad's a pad_backward whose gradient is a pad (each is the other's
 // adjoint), and amax_backward is linear in its gradient input (its own gradient routes through
 // the same first-maximum mask; the mask itself is piecewise constant in x, so x gets none).
-#include <algorithm>
 #include <climits>
-#include <numeric>
 #include <optional>
 
 #include "graph/ir.h"
