@@ -55,7 +55,9 @@ Gradients autodiff(Graph& g, ValueId y, const std::vector<ValueId>& xs, ValueId 
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const Node n = g.node(*it);  // a copy: the rules below append nodes
     const OpDef& def = op_def(n.op);
-    if (!def.grad || grad[n.outputs[0]] < 0) continue;
+    bool reached = false;  // some output of the node carries a gradient (any, not the first)
+    for (ValueId v : n.outputs) reached = reached || grad[v] >= 0;
+    if (!def.grad || !reached) continue;
     bool wanted = false;
     for (ValueId v : n.inputs) wanted = wanted || dep[v];
     if (!wanted) continue;
