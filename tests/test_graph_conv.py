@@ -16,6 +16,8 @@ F64 = "float64"
 @pytest.fixture(autouse=True)
 def _fresh_graph():
     pg.new_graph()
+    yield
+    pg.new_graph()  # leave no names behind in the default graph (the doctests use it)
 
 
 def central_difference(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
