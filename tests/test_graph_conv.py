@@ -119,6 +119,30 @@ def test_gradients_match_central_differences(case, rng):
         np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8, err_msg=name)
 
 
+CONVS = [c for c in CASES if c[1].startswith("conv")]
+
+
+@pytest.mark.parametrize("case", CONVS, ids=[c[0] for c in CONVS])
+def test_second_order_through_conv_backward(case, rng):
+    """Gradients of gradients (conv_backward's own rule): d/dz sum_i <dL/dz_i, v_i> for every
+    input z, with a loss that is not bilinear (y*y) so that every term matters."""
+    _, fn, shapes, kw = case
+    names, ts, y = _build(fn, shapes, kw, F64)
+    loss = (y * y * pg.constant(rng.standard_normal(y.shape), F64)).sum()
+    first = pg.grad(loss, ts)
+    dot = sum((g * pg.constant(rng.standard_normal(g.shape), F64)).sum() for g in first)
+    second = pg.grad(dot, ts)
+    feeds = dict(zip(names, [rng.standard_normal(s) for s in shapes]))
+    f = pg.compile(dot)
+    for name, g in zip(names, pg.compile(second)(**feeds)):
+
+        def at(v, name=name):
+            return float(f(**{**feeds, name: v}))
+
+        numeric = central_difference(at, feeds[name].copy())
+        np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-5, err_msg=name)
+
+
 def test_gradients_are_backward_nodes():
     x = pg.input((1, 2, 6, 6), name="x")
     w = pg.param((3, 2, 3, 3), name="w")

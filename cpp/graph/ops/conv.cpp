@@ -5,6 +5,7 @@
 #include "ops/conv.h"
 
 #include "graph/ir.h"
+#include "graph/ops/builders.h"
 #include "tensor/check.h"
 
 namespace pg::graph {
@@ -143,6 +144,47 @@ int64_t macs_conv_transpose(const std::vector<ValueType>& in, const Attrs&) {
   return prod(in[0].shape) * prod(in[1].shape, 1);
 }
 
+// ---- second order: conv_backward and conv_transpose_backward are bilinear, in (gy, w) for
+// grad_input and in (gy, x) for grad_weight. With the gradients ggx, ggw, ggb of its outputs:
+//   d/d gy = fwd(ggx, w) + fwd(x, ggw) + ggb spread over (N, *spatial)
+//   d/d x  = backward(gy, x, ggw).grad_input     d/d w = backward(gy, ggx, w).grad_weight
+// Output gradients that autodiff filled with zeros (outputs nothing used) are skipped. ----
+
+bool is_zero_fill(const Graph& g, ValueId v) {
+  const NodeId p = g.value(v).producer;
+  return p >= 0 && g.node(p).op == OpId::fill && g.node(p).attrs.f("value") == 0.0;
+}
+
+template <bool Transposed>
+std::vector<ValueId> grad_backward(Graph& g, NodeId id, const std::vector<ValueId>& gg) {
+  const Node n = g.node(id);
+  const ValueId gy = n.inputs[0], x = n.inputs[1], w = n.inputs[2];
+  const Shape gy_shape = g.shape(gy);
+  const size_t nd = gy_shape.size() - 2;
+  const OpId conv_ops[] = {OpId::conv1d, OpId::conv2d, OpId::conv3d};
+  const OpId tconv_ops[] = {OpId::conv_transpose1d, OpId::conv_transpose2d, OpId::conv_transpose3d};
+  const OpId fwd = Transposed ? tconv_ops[nd - 1] : conv_ops[nd - 1];
+  const OpId bwd = Transposed ? OpId::conv_transpose_backward : OpId::conv_backward;
+  ValueId dgy = -1, dx = -1, dw = -1;
+  auto acc = [&](ValueId v) { dgy = dgy < 0 ? v : add(g, dgy, v); };
+  if (!is_zero_fill(g, gg[0])) {
+    acc(g.add1(fwd, {gg[0], w}, n.attrs));
+    dw = g.add(bwd, {gy, gg[0], w}, n.attrs)[1];
+  }
+  if (!is_zero_fill(g, gg[1])) {
+    acc(g.add1(fwd, {x, gg[1]}, n.attrs));
+    dx = g.add(bwd, {gy, x, gg[1]}, n.attrs)[0];
+  }
+  if (gg.size() > 2 && !is_zero_fill(g, gg[2])) {
+    Shape per_channel(nd + 2, 1);
+    per_channel[1] = gy_shape[1];
+    acc(broadcast_to(g, g.add1(OpId::reshape, {gg[2]}, {{"shape", per_channel}}), gy_shape));
+  }
+  std::vector<ValueId> out = {dgy, dx, dw};
+  if (n.inputs.size() > 3) out.push_back(-1);  // the bias only gave its shape
+  return out;
+}
+
 }  // namespace
 
 // clang-format off
@@ -150,11 +192,11 @@ int64_t macs_conv_transpose(const std::vector<ValueType>& in, const Attrs&) {
 extern const OpDef k_conv1d                  = {"conv1d",                  "conv", 2, 3, infer_conv<1>,                   run_conv<1>,                 grad_conv,           macs_conv};
 extern const OpDef k_conv2d                  = {"conv2d",                  "conv", 2, 3, infer_conv<2>,                   run_conv<2>,                 grad_conv,           macs_conv};
 extern const OpDef k_conv3d                  = {"conv3d",                  "conv", 2, 3, infer_conv<3>,                   run_conv<3>,                 grad_conv,           macs_conv};
-extern const OpDef k_conv_backward           = {"conv_backward",           "grad", 3, 4, infer_conv_backward,             run_conv_backward,           nullptr,             nullptr};
+extern const OpDef k_conv_backward           = {"conv_backward",           "grad", 3, 4, infer_conv_backward,             run_conv_backward,           grad_backward<false>, nullptr};
 extern const OpDef k_conv_transpose1d        = {"conv_transpose1d",        "conv", 2, 3, infer_conv_transpose<1>,         run_conv_transpose<1>,       grad_conv_transpose, macs_conv_transpose};
 extern const OpDef k_conv_transpose2d        = {"conv_transpose2d",        "conv", 2, 3, infer_conv_transpose<2>,         run_conv_transpose<2>,       grad_conv_transpose, macs_conv_transpose};
 extern const OpDef k_conv_transpose3d        = {"conv_transpose3d",        "conv", 2, 3, infer_conv_transpose<3>,         run_conv_transpose<3>,       grad_conv_transpose, macs_conv_transpose};
-extern const OpDef k_conv_transpose_backward = {"conv_transpose_backward", "grad", 3, 4, infer_conv_transpose_backward,   run_conv_transpose_backward, nullptr,             nullptr};
+extern const OpDef k_conv_transpose_backward = {"conv_transpose_backward", "grad", 3, 4, infer_conv_transpose_backward,   run_conv_transpose_backward, grad_backward<true>, nullptr};
 // clang-format on
 
 }  // namespace pg::graph
