@@ -119,13 +119,13 @@ def test_gradients_match_central_differences(case, rng):
         np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8, err_msg=name)
 
 
-CONVS = [c for c in CASES if c[1].startswith("conv")]
+SECOND_ORDER = [c for c in ALL if c[1].startswith(("conv", "max_", "global_max"))]
 
 
-@pytest.mark.parametrize("case", CONVS, ids=[c[0] for c in CONVS])
-def test_second_order_through_conv_backward(case, rng):
-    """Gradients of gradients (conv_backward's own rule): d/dz sum_i <dL/dz_i, v_i> for every
-    input z, with a loss that is not bilinear (y*y) so that every term matters."""
+@pytest.mark.parametrize("case", SECOND_ORDER, ids=[c[0] for c in SECOND_ORDER])
+def test_second_order_through_backward_ops(case, rng):
+    """Gradients of gradients (the backward ops' own rules): d/dz sum_i <dL/dz_i, v_i> for
+    every input z, with a loss that is not linear (y*y) so that every term matters."""
     _, fn, shapes, kw = case
     names, ts, y = _build(fn, shapes, kw, F64)
     loss = (y * y * pg.constant(rng.standard_normal(y.shape), F64)).sum()

@@ -5,6 +5,7 @@
 #include "ops/pool.h"
 
 #include "graph/ir.h"
+#include "ops/shape.h"
 #include "tensor/check.h"
 
 namespace pg::graph {
@@ -160,6 +161,45 @@ std::vector<Tensor> run_max_pool_backward(const std::vector<Tensor>& in, const A
                                  in[2])};
 }
 
+// Linear in grad_output: its adjoint reads the gradient back at the same indices.
+std::vector<ValueId> grad_max_pool_backward(Graph& g, NodeId id, const std::vector<ValueId>& gg) {
+  const ValueId indices = g.node(id).inputs[2];
+  return {g.add1(OpId::take_at_indices, {gg[0], indices}), -1, -1};
+}
+
+// take_at_indices(src (N, C, *in), indices (N, C, *out)) -> (N, C, *out) holding
+// src[n, c, indices[n, c, j]] (flat in each plane). It runs max_unpool2d's gather on
+// (N, C, 1, plane) views, with a window chosen so that the unpooled plane is src's.
+std::vector<ValueType> infer_take(const std::vector<ValueType>& in, const Attrs&) {
+  const char* op = "take_at_indices";
+  const Shape &src = in[0].shape, &idx = in[1].shape;
+  check_float(op, "src", meta(in[0]));
+  if (in[1].dtype != DType::i64)
+    throw TypeError(cat(op, ": indices must be int64, got ", dtype_name(in[1].dtype)));
+  if (src.size() < 3 || idx.size() < 3 || src[0] != idx[0] || src[1] != idx[1])
+    throw ValueError(cat(op, ": src ", shape_str(src), " and indices ", shape_str(idx),
+                         " must both be (N, C, ...) with the same N and C"));
+  return {{idx, in[0].dtype}};
+}
+
+std::vector<Tensor> run_take(const std::vector<Tensor>& in, const Attrs&) {
+  const Tensor &src = in[0], &idx = in[1];
+  const int64_t N = src.dim(0), C = src.dim(1);
+  const int64_t plane = src.numel() / (N * C), L = idx.numel() / (N * C);
+  // Along the plane the default unpooled size (L - 1) - 2p + k must equal `plane`.
+  int64_t k = plane - L + 1, p = 0;
+  if (k < 1) {
+    const int64_t d = L - plane - 1;
+    k = d % 2 ? 1 : 2;
+    p = (k + d) / 2;
+  }
+  const Tensor dy = Tensor::borrow(src.raw(), {N, C, 1, plane}, src.dtype());
+  const Tensor ix = Tensor::borrow(idx.raw(), {N, C, 1, L}, DType::i64);
+  const Tensor like = Tensor::borrow(idx.raw(), {N, C, 1, L}, src.dtype());  // shape only
+  const Tensor out = ops::max_unpool2d_backward(dy, like, ix, {1, k}, {1, 1}, {0, p}, {1, plane});
+  return {ops::reshape(out, idx.shape())};
+}
+
 // ---- avg_pool: attrs kernel_size, stride, padding, ceil_mode, count_include_pad and an
 // optional divisor_override ----
 
@@ -283,6 +323,21 @@ std::vector<Tensor> run_global_backward(const std::vector<Tensor>& in, const Att
               : ops::global_avg_pool2d_backward(in[0], in[1])};
 }
 
+// The adjoint reads the gradient back at each plane's first maximum: a whole-plane max_pool2d
+// gives those positions.
+std::vector<ValueId> grad_global_max_backward(Graph& g, NodeId id, const std::vector<ValueId>& gg) {
+  const ValueId x = g.node(id).inputs[1];
+  const Shape s = g.shape(x);
+  const Ints plane = {s[2], s[3]};
+  const auto pooled = g.add(OpId::max_pool2d, {x},
+                            {{"kernel_size", plane},
+                             {"stride", plane},
+                             {"padding", Ints{0, 0}},
+                             {"dilation", Ints{1, 1}},
+                             {"ceil_mode", int64_t{0}}});
+  return {g.add1(OpId::take_at_indices, {gg[0], pooled[1]}), -1};
+}
+
 std::vector<ValueId> grad_global_avg_backward(Graph& g, NodeId, const std::vector<ValueId>& gy) {
   return {g.add1(OpId::global_avg_pool2d, {gy[0]}), -1};
 }
@@ -347,13 +402,21 @@ std::vector<Tensor> run_unpool_backward(const std::vector<Tensor>& in, const Att
                                      a.ints("padding"), output_size(a))};
 }
 
+// Linear in grad_output; its adjoint scatters back with the same indices. Exact when the
+// indices are distinct (pools whose windows do not overlap, the usual unpooling); with repeats
+// max_unpool2d keeps one of the values where the adjoint would sum them.
+std::vector<ValueId> grad_unpool_backward(Graph& g, NodeId id, const std::vector<ValueId>& gg) {
+  const Node n = g.node(id);
+  return {g.add1(OpId::max_unpool2d, {gg[0], n.inputs[2]}, n.attrs), -1, -1};
+}
+
 }  // namespace
 
 // clang-format off
 //                                               name                           category  inputs  shape rule                    kernel                        gradient                  MACs
 extern const OpDef k_max_pool1d                 = {"max_pool1d",                 "pool", 1, 1, infer_max_pool<1>,            run_max_pool<1>,              grad_max_pool,            nullptr};
 extern const OpDef k_max_pool2d                 = {"max_pool2d",                 "pool", 1, 1, infer_max_pool<2>,            run_max_pool<2>,              grad_max_pool,            nullptr};
-extern const OpDef k_max_pool_backward          = {"max_pool_backward",          "grad", 3, 3, infer_max_pool_backward,      run_max_pool_backward,        nullptr,                  nullptr};
+extern const OpDef k_max_pool_backward          = {"max_pool_backward",          "grad", 3, 3, infer_max_pool_backward,      run_max_pool_backward,        grad_max_pool_backward,   nullptr};
 extern const OpDef k_avg_pool1d                 = {"avg_pool1d",                 "pool", 1, 1, infer_avg_pool<1>,            run_avg_pool<1>,              grad_avg_pool,            nullptr};
 extern const OpDef k_avg_pool2d                 = {"avg_pool2d",                 "pool", 1, 1, infer_avg_pool<2>,            run_avg_pool<2>,              grad_avg_pool,            nullptr};
 extern const OpDef k_avg_pool_backward          = {"avg_pool_backward",          "grad", 2, 2, infer_avg_pool_backward,      run_avg_pool_backward,        grad_avg_pool_backward,   nullptr};
@@ -363,9 +426,10 @@ extern const OpDef k_adaptive_avg_pool_backward = {"adaptive_avg_pool_backward",
 extern const OpDef k_global_avg_pool2d          = {"global_avg_pool2d",          "pool", 1, 1, infer_global<false>,          run_global<false>,            grad_global<false>,       nullptr};
 extern const OpDef k_global_max_pool2d          = {"global_max_pool2d",          "pool", 1, 1, infer_global<true>,           run_global<true>,             grad_global<true>,        nullptr};
 extern const OpDef k_global_avg_pool2d_backward = {"global_avg_pool2d_backward", "grad", 2, 2, infer_global_backward<false>, run_global_backward<false>,   grad_global_avg_backward, nullptr};
-extern const OpDef k_global_max_pool2d_backward = {"global_max_pool2d_backward", "grad", 2, 2, infer_global_backward<true>,  run_global_backward<true>,    nullptr,                  nullptr};
+extern const OpDef k_global_max_pool2d_backward = {"global_max_pool2d_backward", "grad", 2, 2, infer_global_backward<true>,  run_global_backward<true>,    grad_global_max_backward, nullptr};
 extern const OpDef k_max_unpool2d               = {"max_unpool2d",               "pool", 2, 2, infer_unpool,                 run_unpool,                   grad_unpool,              nullptr};
-extern const OpDef k_max_unpool2d_backward      = {"max_unpool2d_backward",      "grad", 3, 3, infer_unpool_backward,        run_unpool_backward,          nullptr,                  nullptr};
+extern const OpDef k_max_unpool2d_backward      = {"max_unpool2d_backward",      "grad", 3, 3, infer_unpool_backward,        run_unpool_backward,          grad_unpool_backward,     nullptr};
+extern const OpDef k_take_at_indices            = {"take_at_indices",            "grad", 2, 2, infer_take,                   run_take,                     nullptr,                  nullptr};
 // clang-format on
 
 }  // namespace pg::graph
