@@ -26,6 +26,28 @@ def isa(request) -> str:
     return request.param
 
 
+@pytest.fixture(autouse=True)
+def _fresh_graph():
+    """Each test builds in a fresh default graph, and leaves a fresh one behind (doctests)."""
+    pg.new_graph()
+    yield
+    pg.new_graph()
+
+
+def central_difference(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d f / d x by central differences (f returns a float; x is modified and restored)."""
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        hi = f(x)
+        x[i] = old - eps
+        lo = f(x)
+        x[i] = old
+        g[i] = (hi - lo) / (2 * eps)
+    return g
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)

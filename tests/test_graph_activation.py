@@ -8,27 +8,9 @@ import numpy as np
 import pytest
 
 import pygraph as pg
-from conftest import torch_or_skip
+from conftest import central_difference, torch_or_skip
 
 F64 = "float64"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    pg.new_graph()
-
-
-def central_difference(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        hi = f(x)
-        x[i] = old - eps
-        lo = f(x)
-        x[i] = old
-        g[i] = (hi - lo) / (2 * eps)
-    return g
 
 
 # (id, op, attributes, input shape, input domain); the graph op is pg.<op>, the eager one

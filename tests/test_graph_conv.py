@@ -9,28 +9,9 @@ import numpy as np
 import pytest
 
 import pygraph as pg
+from conftest import central_difference
 
 F64 = "float64"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    pg.new_graph()
-    yield
-    pg.new_graph()  # leave no names behind in the default graph (the doctests use it)
-
-
-def central_difference(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        hi = f(x)
-        x[i] = old - eps
-        lo = f(x)
-        x[i] = old
-        g[i] = (hi - lo) / (2 * eps)
-    return g
 
 
 # (id, function name in pg and pg.ops, input shapes (input, weight, bias...), keyword args)

@@ -53,7 +53,9 @@ std::string print(const Graph& g, const std::vector<ValueId>& outputs) {
     if (!node.attrs.items().empty()) lhs << " " << node.attrs.str();
     std::string line = lhs.str();
     if (line.size() < 44) line.resize(44, ' ');
-    os << line << "  " << type_str(g.value(node.outputs[0]).type) << "\n";
+    os << line << " ";
+    for (ValueId v : node.outputs) os << " " << type_str(g.value(v).type);
+    os << "\n";
   }
   return os.str();
 }
