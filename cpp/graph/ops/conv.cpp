@@ -6,6 +6,7 @@
 
 #include "graph/ir.h"
 #include "graph/ops/builders.h"
+#include "graph/ops/checks.h"
 #include "tensor/check.h"
 
 namespace pg::graph {
@@ -17,7 +18,6 @@ Tensor meta(const ValueType& t) {
   return Tensor::borrow(&dummy, t.shape, t.dtype);
 }
 
-Tensor opt(const std::vector<Tensor>& in, size_t k) { return in.size() > k ? in[k] : Tensor(); }
 Tensor opt_meta(const std::vector<ValueType>& in, size_t k) {
   return in.size() > k ? meta(in[k]) : Tensor();
 }

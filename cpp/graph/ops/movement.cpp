@@ -12,6 +12,7 @@
 
 #include "graph/ir.h"
 #include "graph/ops/builders.h"
+#include "graph/ops/checks.h"
 #include "ops/reduce.h"
 #include "ops/shape.h"
 
@@ -274,12 +275,6 @@ std::string axes_str(const std::vector<int64_t>& a) {
   return s + (a.size() == 1 ? ",)" : ")");
 }
 
-void check_float(const char* op, const char* arg, const ValueType& t) {
-  if (t.dtype != DType::f32 && t.dtype != DType::f64)
-    throw TypeError(cat(op, ": ", arg, " must be float32 or float64, got ", dtype_name(t.dtype),
-                        " with shape ", shape_str(t.shape)));
-}
-
 // The reduced-axis mask, with the eager reductions' messages.
 std::vector<char> reduced_mask(const char* op, const Shape& shape, const ops::AxisList& axis) {
   const int64_t nd = static_cast<int64_t>(shape.size());
@@ -312,12 +307,6 @@ int64_t reduced_count(const Shape& shape, const std::vector<char>& mask) {
   int64_t n = 1;
   for (size_t d = 0; d < shape.size(); ++d)
     if (mask[d]) n *= shape[d];
-  return n;
-}
-
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
   return n;
 }
 

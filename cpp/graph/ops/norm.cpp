@@ -9,35 +9,11 @@
 
 #include "graph/ir.h"
 #include "graph/ops/builders.h"
+#include "graph/ops/checks.h"
 #include "ops/dropout.h"
 
 namespace pg::graph {
 namespace {
-
-Tensor opt(const std::vector<Tensor>& in, size_t k) { return k < in.size() ? in[k] : Tensor(); }
-
-void check_float(const char* op, const char* arg, const ValueType& t) {
-  if (t.dtype != DType::f32 && t.dtype != DType::f64)
-    throw TypeError(cat(op, ": ", arg, " must be float32 or float64, got ", dtype_name(t.dtype),
-                        " with shape ", shape_str(t.shape)));
-}
-
-void check_dtype(const char* op, const char* arg, const ValueType& t, const ValueType& x) {
-  if (t.dtype != x.dtype)
-    throw TypeError(cat(op, ": ", arg, " is ", dtype_name(t.dtype), " but input is ",
-                        dtype_name(x.dtype), "; pass both as float32 or both as float64"));
-}
-
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
-}
-
-void check_nonempty(const char* op, const ValueType& x) {
-  if (numel(x.shape) == 0)
-    throw ValueError(cat(op, ": input is empty (shape ", shape_str(x.shape), ")"));
-}
 
 // A per-channel (per-feature) parameter of exactly `shape`, the input's dtype.
 void check_param(const char* op, const char* arg, const ValueType& t, const Shape& shape,
