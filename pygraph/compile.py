@@ -21,7 +21,9 @@ from .graph import Tensor
 class Compiled:
     """A compiled graph: call it with numpy arrays by input name; numpy out."""
 
-    def __init__(self, outputs: Tensor | Sequence[Tensor]) -> None:
+    def __init__(
+        self, outputs: Tensor | Sequence[Tensor], optimize: bool = True, trace: bool = False
+    ) -> None:
         self._single = isinstance(outputs, Tensor)
         self.outputs = [outputs] if self._single else list(outputs)
         if not self.outputs:
@@ -30,27 +32,46 @@ class Compiled:
         for t in self.outputs:
             if not isinstance(t, Tensor) or t.graph is not self.graph:
                 raise ValueError(f"compile: every output must be a Tensor of one graph, got {t!r}")
-        self._exe = _core.Executable(self.graph, [t.id for t in self.outputs])
-        self.input_names = [self.graph.value(v)["name"] for v in self._exe.inputs]
+        ids = [t.id for t in self.outputs]
+        self.ir_built = self.graph.print(ids) if trace else None
+        self.program, out_ids, self.passes = _core.compile_program(self.graph, ids, optimize, trace)
+        self._out_ids = list(out_ids)
+        self._exe = _core.Executable(self.program, self._out_ids)
+        self.input_names = [self.program.value(v)["name"] for v in self._exe.inputs]
 
     def __call__(self, **feeds: Any) -> np.ndarray | list[np.ndarray]:
         arrays = {}
         for name, value in feeds.items():
-            vid = self.graph.find(name)
-            dtype = self.graph.value(vid)["dtype"] if vid >= 0 else "float32"
+            vid = self.program.find(name)
+            dtype = self.program.value(vid)["dtype"] if vid >= 0 else "float32"
             arrays[name] = np.asarray(value, dtype=dtype, order="C")  # 0-d stays 0-d
         out = self._exe.run(arrays)
         return out[0] if self._single else list(out)
 
     @property
     def ir(self) -> str:
-        """The IR this object runs."""
-        return self.graph.print([t.id for t in self.outputs])
+        """The IR this object runs (after the passes)."""
+        return self.program.print(self._out_ids)
+
+    def report(self) -> str:
+        """What each pass did: nodes before and after, and every rewrite."""
+        lines = []
+        for r in self.passes:
+            lines.append(f"{r['pass']}: {r['nodes_before']} -> {r['nodes_after']} nodes")
+            lines += [f"  {line}" for line in r["log"]]
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"Compiled(inputs={self.input_names}, outputs={len(self.outputs)})"
 
 
-def compile(outputs: Tensor | Sequence[Tensor]) -> Compiled:  # noqa: A001
-    """Compile the nodes these outputs need; the inputs are found in the graph."""
-    return Compiled(outputs)
+def compile(  # noqa: A001
+    outputs: Tensor | Sequence[Tensor], optimize: bool = True, trace: bool = False
+) -> Compiled:
+    """Compile the nodes these outputs need; the inputs are found in the graph.
+
+    optimize=False runs the graph as built (every pass off). trace=True keeps the IR as built
+    (`.ir_built`) and after each pass (`.passes[k]["ir"]`); `.report()` says what each pass
+    did, and PYGRAPH_LOG=passes prints each rewrite as it happens.
+    """
+    return Compiled(outputs, optimize=optimize, trace=trace)

@@ -4,6 +4,7 @@
 #include "bindings/convert.h"
 #include "graph/ir.h"
 #include "graph/passes/autodiff.h"
+#include "graph/passes/pass.h"
 #include "graph/print.h"
 #include "runtime/executable.h"
 
@@ -126,6 +127,26 @@ void bind_graph(py::module_& m) {
             return py::make_tuple(r.values, r.unreached);
           },
           py::arg("y"), py::arg("xs"), py::arg("seed") = -1);
+
+  m.def(
+      "compile_program",
+      [](const std::shared_ptr<Graph>& g, const std::vector<ValueId>& outputs, bool optimize,
+         bool trace) {
+        std::vector<graph::PassReport> reports;
+        graph::Program p = graph::run_passes(*g, outputs, optimize, trace, reports);
+        py::list reps;
+        for (const auto& r : reports) {
+          py::dict d;
+          d["pass"] = r.pass;
+          d["nodes_before"] = r.nodes_before;
+          d["nodes_after"] = r.nodes_after;
+          d["log"] = r.log;
+          d["ir"] = r.ir;
+          reps.append(d);
+        }
+        return py::make_tuple(p.graph, p.outputs, reps);
+      },
+      py::arg("graph"), py::arg("outputs"), py::arg("optimize") = true, py::arg("trace") = false);
 
   py::class_<runtime::Executable>(m, "Executable")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> outputs) {

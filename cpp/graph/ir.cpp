@@ -50,13 +50,13 @@ ValueId Graph::input(const std::string& name, const Shape& shape, DType dtype) {
 ValueId Graph::param(const std::string& name, const Tensor& value) {
   check_name(name, "param");
   ValueId v = new_value({value.shape(), value.dtype()}, ValueKind::param, name);
-  data_[v] = copy_of(value, "param");
+  data_[v] = std::make_shared<Tensor>(copy_of(value, "param"));
   return v;
 }
 
 ValueId Graph::constant(const Tensor& value) {
   ValueId v = new_value({value.shape(), value.dtype()}, ValueKind::constant, "");
-  data_[v] = copy_of(value, "constant");
+  data_[v] = std::make_shared<Tensor>(copy_of(value, "constant"));
   return v;
 }
 
@@ -67,7 +67,7 @@ ValueId Graph::scalar(double x, DType dtype) {
   else
     *t.data<double>() = x;
   ValueId v = new_value({{}, dtype}, ValueKind::constant, "");
-  data_[v] = t;
+  data_[v] = std::make_shared<Tensor>(t);
   return v;
 }
 
@@ -113,9 +113,9 @@ ValueId Graph::add1(OpId op, const std::vector<ValueId>& inputs, const Attrs& at
 }
 
 const Tensor& Graph::data(ValueId v) const {
-  if (!data_.at(v).defined())
+  if (!data_.at(v) || !data_[v]->defined())
     throw ValueError(cat("graph: value #", v, " (", kind_name(value(v).kind), ") holds no data"));
-  return data_[v];
+  return *data_[v];
 }
 
 void Graph::set_data(ValueId v, const Tensor& t) {
@@ -127,7 +127,17 @@ void Graph::set_data(ValueId v, const Tensor& t) {
     throw ValueError(cat("param '", val.name, "': the new value is ", dtype_name(t.dtype()), " ",
                          shape_str(t.shape()), " but the parameter is ", dtype_name(val.type.dtype),
                          " ", shape_str(val.type.shape)));
-  data_[v] = copy_of(t, "param");
+  *data_[v] = copy_of(t, "param");  // in place: programs sharing the cell see it
+}
+
+ValueId Graph::share(const Graph& src, ValueId v) {
+  const Value& val = src.value(v);
+  if (val.kind == ValueKind::node)
+    throw ValueError(cat("graph: value #", v, " is computed by a node; only inputs, params and ",
+                         "constants can be shared"));
+  ValueId w = new_value(val.type, val.kind, val.name);
+  data_[w] = src.data_[v];
+  return w;
 }
 
 ValueId Graph::find(const std::string& name) const {

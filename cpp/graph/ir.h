@@ -2,6 +2,7 @@
 // Nodes are appended in creation order, which is always a topological order; passes that
 // rewrite the graph build a new one. Parameters and constants keep their data in the graph.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,11 @@ class Graph {
   // By value: rules emit nodes while holding shapes, and emitting may move the value list.
   Shape shape(ValueId v) const { return value(v).type.shape; }
 
-  const Tensor& data(ValueId v) const;          // a param's current value or a constant
-  void set_data(ValueId v, const Tensor& t);    // assign a param (same shape and dtype)
+  const Tensor& data(ValueId v) const;        // a param's current value or a constant
+  void set_data(ValueId v, const Tensor& t);  // assign a param (same shape and dtype)
+  // An input, param or constant of another graph, added to this one. A param shares its
+  // storage cell, so assigning it in either graph is seen by both (compiled programs).
+  ValueId share(const Graph& src, ValueId v);
   ValueId find(const std::string& name) const;  // an input or param by name; -1 if none
   std::vector<ValueId> params() const;
   std::vector<ValueId> inputs() const;
@@ -60,7 +64,9 @@ class Graph {
   void check_name(const std::string& name, const char* what) const;
   std::vector<Value> values_;
   std::vector<Node> nodes_;
-  std::vector<Tensor> data_;  // by value id: defined for params and constants
+  // By value id: the storage cell of a param or constant (null otherwise); shared between a
+  // graph and the programs compiled from it.
+  std::vector<std::shared_ptr<Tensor>> data_;
 };
 
 }  // namespace pg::graph
