@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - only without a built extension
         "repository (or `pip install .`)."
     ) from exc
 
-from . import ops
+from . import ops, optim
 from ._runtime import (
     active_isa,
     hardware_isa,
@@ -34,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ops",
+    "optim",
     "Tensor",
     "Compiled",
     "compile",

@@ -22,21 +22,30 @@ class Compiled:
     """A compiled graph: call it with numpy arrays by input name; numpy out."""
 
     def __init__(
-        self, outputs: Tensor | Sequence[Tensor], optimize: bool = True, trace: bool = False
+        self,
+        outputs: Tensor | Sequence[Tensor],
+        optimize: bool = True,
+        trace: bool = False,
+        updates: Sequence[tuple[Tensor, Tensor]] = (),
     ) -> None:
         self._single = isinstance(outputs, Tensor)
         self.outputs = [outputs] if self._single else list(outputs)
-        if not self.outputs:
+        updates = list(updates)
+        if not self.outputs and not updates:
             raise ValueError("compile: no outputs given")
-        self.graph = self.outputs[0].graph
-        for t in self.outputs:
+        every = self.outputs + [t for pair in updates for t in pair]
+        self.graph = every[0].graph
+        for t in every:
             if not isinstance(t, Tensor) or t.graph is not self.graph:
                 raise ValueError(f"compile: every output must be a Tensor of one graph, got {t!r}")
-        ids = [t.id for t in self.outputs]
+        # the passes see outputs, update values and the updated params (so they stay in)
+        n, m = len(self.outputs), len(updates)
+        ids = [t.id for t in self.outputs] + [v.id for _, v in updates] + [p.id for p, _ in updates]
         self.ir_built = self.graph.print(ids) if trace else None
         self.program, out_ids, self.passes = _core.compile_program(self.graph, ids, optimize, trace)
-        self._out_ids = list(out_ids)
-        self._exe = _core.Executable(self.program, self._out_ids)
+        self._out_ids = list(out_ids[:n])
+        pairs = list(zip(out_ids[n + m :], out_ids[n : n + m]))
+        self._exe = _core.Executable(self.program, self._out_ids, pairs)
         self.input_names = [self.program.value(v)["name"] for v in self._exe.inputs]
 
     def __call__(self, **feeds: Any) -> np.ndarray | list[np.ndarray]:
@@ -46,7 +55,9 @@ class Compiled:
             dtype = self.program.value(vid)["dtype"] if vid >= 0 else "float32"
             arrays[name] = np.asarray(value, dtype=dtype, order="C")  # 0-d stays 0-d
         out = self._exe.run(arrays)
-        return out[0] if self._single else list(out)
+        if self._single:
+            return out[0]
+        return list(out)
 
     @property
     def ir(self) -> str:
@@ -66,12 +77,18 @@ class Compiled:
 
 
 def compile(  # noqa: A001
-    outputs: Tensor | Sequence[Tensor], optimize: bool = True, trace: bool = False
+    outputs: Tensor | Sequence[Tensor],
+    optimize: bool = True,
+    trace: bool = False,
+    updates: Sequence[tuple[Tensor, Tensor]] = (),
 ) -> Compiled:
     """Compile the nodes these outputs need; the inputs are found in the graph.
+
+    updates: (param, new value) pairs, assigned after every call once all values are computed
+    (a training step: see pygraph.optim).
 
     optimize=False runs the graph as built (every pass off). trace=True keeps the IR as built
     (`.ir_built`) and after each pass (`.passes[k]["ir"]`); `.report()` says what each pass
     did, and PYGRAPH_LOG=passes prints each rewrite as it happens.
     """
-    return Compiled(outputs, optimize=optimize, trace=trace)
+    return Compiled(outputs, optimize=optimize, trace=trace, updates=updates)

@@ -200,6 +200,14 @@ def _init(shape: tuple[int, ...], init: Any, dtype: str) -> np.ndarray:
             raise ValueError(f"param: init has shape {arr.shape} but the shape is {shape}")
         return arr
     rng = _state["rng"]
+    simple = {"zeros": np.zeros, "ones": np.ones}
+    if init in simple:
+        return simple[init](shape, dtype=dtype)
+    if init == "normal":
+        return rng.normal(0.0, 1.0, shape).astype(dtype)
+    if not shape:
+        raise ValueError(f"param: init {init!r} needs a shape with fan-in; use zeros, ones, "
+                         "normal or an array for a scalar")  # fmt: skip
     # fans as torch computes them: weight (out, in, *kernel)
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     fan_in = (shape[1] if len(shape) > 1 else shape[0]) * receptive
@@ -214,12 +222,6 @@ def _init(shape: tuple[int, ...], init: Any, dtype: str) -> np.ndarray:
         arr = rng.uniform(-bound, bound, shape)
     elif init in ("xavier_normal", "glorot_normal"):
         arr = rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
-    elif init == "zeros":
-        arr = np.zeros(shape)
-    elif init == "ones":
-        arr = np.ones(shape)
-    elif init == "normal":
-        arr = rng.normal(0.0, 1.0, shape)
     else:
         raise ValueError(f"param: unknown init {init!r}; use he, he_uniform, xavier, "
                          "xavier_normal, zeros, ones, normal or an array")  # fmt: skip

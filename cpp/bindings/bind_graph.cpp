@@ -149,11 +149,15 @@ void bind_graph(py::module_& m) {
       py::arg("graph"), py::arg("outputs"), py::arg("optimize") = true, py::arg("trace") = false);
 
   py::class_<runtime::Executable>(m, "Executable")
-      .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> outputs) {
-        return std::make_unique<runtime::Executable>(std::move(g), std::move(outputs));
-      }))
+      .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> outputs,
+                       std::vector<std::pair<ValueId, ValueId>> updates) {
+             return std::make_unique<runtime::Executable>(std::move(g), std::move(outputs),
+                                                          std::move(updates));
+           }),
+           py::arg("graph"), py::arg("outputs"),
+           py::arg("updates") = std::vector<std::pair<ValueId, ValueId>>{})
       .def_property_readonly("inputs", &runtime::Executable::inputs)
-      .def("run", [](const runtime::Executable& e, const py::dict& feeds) {
+      .def("run", [](runtime::Executable& e, const py::dict& feeds) {
         std::vector<py::array> keep;  // the numpy arrays the borrowed tensors point into
         std::vector<std::pair<std::string, Tensor>> in;
         for (const auto& kv : feeds) {

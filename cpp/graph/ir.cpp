@@ -118,7 +118,9 @@ const Tensor& Graph::data(ValueId v) const {
   return *data_[v];
 }
 
-void Graph::set_data(ValueId v, const Tensor& t) {
+void Graph::set_data(ValueId v, const Tensor& t) { assign(v, copy_of(t, "param")); }
+
+void Graph::assign(ValueId v, Tensor t) {
   const Value& val = value(v);
   if (val.kind != ValueKind::param)
     throw ValueError(
@@ -127,7 +129,7 @@ void Graph::set_data(ValueId v, const Tensor& t) {
     throw ValueError(cat("param '", val.name, "': the new value is ", dtype_name(t.dtype()), " ",
                          shape_str(t.shape()), " but the parameter is ", dtype_name(val.type.dtype),
                          " ", shape_str(val.type.shape)));
-  *data_[v] = copy_of(t, "param");  // in place: programs sharing the cell see it
+  *data_[v] = std::move(t);  // in place: programs sharing the cell see it
 }
 
 ValueId Graph::share(const Graph& src, ValueId v) {

@@ -53,6 +53,9 @@ class Graph {
   // An input, param or constant of another graph, added to this one. A param shares its
   // storage cell, so assigning it in either graph is seen by both (compiled programs).
   ValueId share(const Graph& src, ValueId v);
+  // Stores t as a param's value without copying (a training step's update); same checks as
+  // set_data.
+  void assign(ValueId v, Tensor t);
   ValueId find(const std::string& name) const;  // an input or param by name; -1 if none
   std::vector<ValueId> params() const;
   std::vector<ValueId> inputs() const;

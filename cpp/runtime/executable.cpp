@@ -9,20 +9,33 @@ namespace pg::runtime {
 using graph::op_def;
 using graph::ValueKind;
 
-Executable::Executable(std::shared_ptr<const Graph> g, std::vector<ValueId> outputs)
-    : g_(std::move(g)), outputs_(std::move(outputs)) {
-  if (outputs_.empty()) throw ValueError("compile: no outputs given");
-  for (ValueId v : outputs_) g_->value(v);  // validates the ids
-  order_ = g_->needed(outputs_);
+Executable::Executable(std::shared_ptr<Graph> g, std::vector<ValueId> outputs,
+                       std::vector<std::pair<ValueId, ValueId>> updates)
+    : g_(std::move(g)), outputs_(std::move(outputs)), updates_(std::move(updates)) {
+  if (outputs_.empty() && updates_.empty()) throw ValueError("compile: no outputs given");
+  for (const auto& [param, value] : updates_) {
+    const auto &p = g_->value(param), &v = g_->value(value);
+    if (p.kind != ValueKind::param)
+      throw ValueError(cat("compile: updates must assign parameters; #", param, " is ",
+                           graph::kind_name(p.kind)));
+    if (p.type.shape != v.type.shape || p.type.dtype != v.type.dtype)
+      throw ValueError(cat("compile: the update of param '", p.name, "' (",
+                           dtype_name(p.type.dtype), " ", shape_str(p.type.shape), ") is ",
+                           dtype_name(v.type.dtype), " ", shape_str(v.type.shape)));
+  }
+  std::vector<ValueId> wanted = outputs_;
+  for (const auto& u : updates_) wanted.push_back(u.second);
+  for (ValueId v : wanted) g_->value(v);  // validates the ids
+  order_ = g_->needed(wanted);
   std::vector<char> used(g_->num_values(), 0);
-  for (ValueId v : outputs_) used[v] = 1;
+  for (ValueId v : wanted) used[v] = 1;
   last_use_.assign(g_->num_values(), 0);
   for (size_t k = 0; k < order_.size(); ++k)
     for (ValueId v : g_->node(order_[k]).inputs) {
       used[v] = 1;
       last_use_[v] = static_cast<int>(k);
     }
-  for (ValueId v : outputs_) last_use_[v] = -1;
+  for (ValueId v : wanted) last_use_[v] = -1;
   for (int v = 0; v < g_->num_values(); ++v)
     if (used[v] && g_->value(v).kind == ValueKind::input) inputs_.push_back(v);
 }
@@ -35,9 +48,8 @@ Tensor copy_of(const Tensor& t) {
 }
 }  // namespace
 
-std::vector<Tensor> Executable::run(
-    const std::vector<std::pair<std::string, Tensor>>& feeds) const {
-  const Graph& g = *g_;
+std::vector<Tensor> Executable::run(const std::vector<std::pair<std::string, Tensor>>& feeds) {
+  Graph& g = *g_;
   std::vector<Tensor> vals(g.num_values());
   std::vector<char> fed(g.num_values(), 0);
   for (const auto& [name, t] : feeds) {
@@ -76,6 +88,11 @@ std::vector<Tensor> Executable::run(
     for (ValueId v : node.inputs)  // free what no later node reads
       if (last_use_[v] == static_cast<int>(k)) vals[v] = Tensor();
   }
+  std::vector<Tensor> fresh;  // update values that are not node results are copied first
+  for (const auto& [param, v] : updates_)
+    fresh.push_back(g.value(v).kind == ValueKind::node    ? vals[v]
+                    : g.value(v).kind == ValueKind::input ? copy_of(vals[v])
+                                                          : copy_of(g.data(v)));
   std::vector<Tensor> result;
   for (ValueId v : outputs_) {
     const auto kind = g.value(v).kind;
@@ -84,6 +101,13 @@ std::vector<Tensor> Executable::run(
       result.push_back(vals[v]);
     else
       result.push_back(copy_of(kind == ValueKind::input ? vals[v] : g.data(v)));
+  }
+  for (size_t k = 0; k < updates_.size(); ++k) {
+    // an output that is also an update value must not alias the param's new storage
+    Tensor t = fresh[k];
+    for (const Tensor& r : result)
+      if (r.raw() == t.raw()) t = copy_of(t);
+    g.assign(updates_[k].first, std::move(t));
   }
   return result;
 }

@@ -18,15 +18,20 @@ using graph::ValueId;
 
 class Executable {
  public:
-  Executable(std::shared_ptr<const Graph> g, std::vector<ValueId> outputs);
+  // updates: (param, value) pairs; after each run the value becomes the param's new value
+  // (a training step). All values are computed before any param is assigned.
+  Executable(std::shared_ptr<Graph> g, std::vector<ValueId> outputs,
+             std::vector<std::pair<ValueId, ValueId>> updates = {});
   // The graph inputs the outputs depend on, in graph order: each must be fed by name. Feeding
   // another input of the graph is allowed and ignored; a name the graph lacks is an error.
   const std::vector<ValueId>& inputs() const { return inputs_; }
-  std::vector<Tensor> run(const std::vector<std::pair<std::string, Tensor>>& feeds) const;
+  // Not const: a run with updates assigns params. Runs of one Executable must not overlap.
+  std::vector<Tensor> run(const std::vector<std::pair<std::string, Tensor>>& feeds);
 
  private:
-  std::shared_ptr<const Graph> g_;
+  std::shared_ptr<Graph> g_;
   std::vector<ValueId> outputs_, inputs_;
+  std::vector<std::pair<ValueId, ValueId>> updates_;
   std::vector<NodeId> order_;
   std::vector<int> last_use_;  // by value: index in order_ of its last reader (-1: an output)
 };
