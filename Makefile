@@ -35,7 +35,6 @@ $(VENV)/.test-deps: pyproject.toml $(VENV)/.deps
 	touch $@
 
 bench: build test-deps
-	$(PIP) onnxruntime onnx
 	$(PY) benchmarks/run.py
 
 lint: test-deps

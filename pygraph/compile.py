@@ -53,7 +53,11 @@ class Compiled:
         for name, value in feeds.items():
             vid = self.program.find(name)
             dtype = self.program.value(vid)["dtype"] if vid >= 0 else "float32"
-            arrays[name] = np.asarray(value, dtype=dtype, order="C")  # 0-d stays 0-d
+            given = np.asarray(value)
+            if dtype == "int64" and given.dtype.kind not in "iub":
+                raise TypeError(f"compiled graph: input '{name}' holds int64 (class labels), "
+                                f"got {given.dtype}")  # fmt: skip
+            arrays[name] = np.asarray(given, dtype=dtype, order="C")  # 0-d stays 0-d
         out = self._exe.run(arrays)
         if self._single:
             return out[0]

@@ -154,6 +154,14 @@ def test_feed_errors():
         f(x=np.ones(5), y=np.ones(3))
 
 
+def test_float_feed_for_int64_labels_is_refused():
+    t = pg.input((2,), dtype="int64", name="t")
+    f = pg.compile(pg.cross_entropy(pg.constant(np.zeros((2, 3))), t))
+    with pytest.raises(TypeError, match=r"input 't' holds int64 \(class labels\), got float64"):
+        f(t=np.array([0.0, 1.7]))
+    assert np.isclose(f(t=np.array([0, 1])), np.log(3))
+
+
 def test_grad_of_non_scalar_needs_a_seed_and_unreached_gives_zeros():
     x, z = pg.input((3,), name="x"), pg.input((3,), name="z")
     with pytest.raises(ValueError, match=r"grad: y has shape \(3,\); .* needs a seed"):
