@@ -256,10 +256,10 @@ def grad(y: Tensor, xs: Sequence[Tensor] | Tensor, grad_outputs: Any = None) -> 
     them, compile them). y must be a scalar unless grad_outputs (y's shape) is given. An x that
     y does not depend on gets zeros, with a warning.
 
-    >>> x = input((3,), name="x_doc_grad")
-    >>> (gx,) = grad((x * x).sum(), [x])
-    >>> pg_out = __import__("pygraph").compile(gx)(x_doc_grad=np.array([1, 2, 3], np.float32))
-    >>> pg_out.tolist()
+    >>> import pygraph as pg
+    >>> x = pg.input((3,), name="x_doc_grad")
+    >>> (gx,) = pg.grad((x * x).sum(), [x])
+    >>> pg.compile(gx)(x_doc_grad=np.array([1, 2, 3], np.float32)).tolist()
     [2.0, 4.0, 6.0]
     """
     single = isinstance(xs, Tensor)
