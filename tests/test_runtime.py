@@ -78,3 +78,16 @@ def test_trace_kernels_reports_the_variant_that_ran(isa):
         pg.ops.matmul(a, a.T)
     assert trace.variants and trace.variants[0] == pg.kernel_variants("gemm")[0]
     assert trace.variants[0].endswith(isa) or (isa == "ref" and trace.variants[0].endswith("_ref"))
+
+
+def test_large_buffers_are_reused_not_refaulted():
+    x = np.ones((512, 1024), np.float32)  # 2 MiB: above the cache's minimum block
+    pg._core.clear_buffer_cache()
+    y = pg.ops.relu(x)
+    address = y.ctypes.data
+    del y  # the buffer goes back to the cache, not to the system
+    assert pg._core.cached_bytes() >= x.nbytes
+    z = pg.ops.relu(-x)
+    assert z.ctypes.data == address and pg._core.cached_bytes() == 0
+    np.testing.assert_array_equal(z, 0)  # the reused buffer holds the new result only
+    pg._core.clear_buffer_cache()

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "kernels/cpu.h"
+#include "tensor/buffer_cache.h"
 #include "tensor/errors.h"
 
 namespace py = pybind11;
@@ -41,6 +42,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("kernel_variants", &pg::runnable_variants, py::arg("family"));
   m.def("set_kernel_tracing", &pg::set_kernel_tracing, py::arg("on"));
   m.def("take_kernel_trace", &pg::take_kernel_trace);
+  m.def("cached_bytes", &pg::cached_bytes);
+  m.def("clear_buffer_cache", &pg::clear_buffer_cache);
   m.def("num_threads", &pg::num_threads);
   m.def("set_num_threads", &pg::set_num_threads, py::arg("n"));
 

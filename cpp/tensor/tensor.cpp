@@ -7,6 +7,8 @@
 #include <cstring>
 #include <limits>
 
+#include "tensor/buffer_cache.h"
+
 namespace pg {
 
 const char* dtype_name(DType dtype) {
@@ -71,15 +73,14 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, const std::string& op) {
     throw MemoryError(cat(op, ": cannot allocate a ", dtype_name(dtype), " tensor of shape ",
                           shape_str(shape), " (", bytes / (1 << 20), " MiB): more than this ",
                           "machine's memory"));
-  const size_t rounded = ((bytes + 63) / 64) * 64 + 64;  // never zero; room for SIMD over-reads
-  void* p = nullptr;
-  if (posix_memalign(&p, 64, rounded) != 0 || p == nullptr)
+  void* p = cached_alloc(bytes);
+  if (p == nullptr)
     throw MemoryError(cat(op, ": cannot allocate a ", dtype_name(dtype), " tensor of shape ",
                           shape_str(shape), " (", bytes / (1 << 20), " MiB)"));
   Tensor t;
   t.shape_ = shape;
   t.dtype_ = dtype;
-  t.buffer_ = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  t.buffer_ = std::shared_ptr<void>(p, [bytes](void* q) { cached_free(q, bytes); });
   t.data_ = p;
   return t;
 }
