@@ -51,12 +51,8 @@ class SGD(Optimizer):
                              f"{momentum}, {weight_decay}")  # fmt: skip
         if nesterov and momentum <= 0:
             raise ValueError("SGD: nesterov needs momentum > 0")
-        self.lr, self.momentum, self.weight_decay, self.nesterov = (
-            lr,
-            momentum,
-            weight_decay,
-            nesterov,
-        )
+        self.lr, self.momentum = lr, momentum
+        self.weight_decay, self.nesterov = weight_decay, nesterov
 
     def updates(self, params: Sequence[Tensor], grads: Sequence[Tensor]) -> list[tuple]:
         pairs = []
