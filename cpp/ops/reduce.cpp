@@ -16,41 +16,6 @@ std::string axes_str(const std::vector<int64_t>& a) {
   return s + (a.size() == 1 ? ",)" : ")");
 }
 
-// The reduced-axis mask of `shape`; ValueError for an axis out of range or given twice.
-std::vector<bool> reduced_mask(const char* op, const Shape& shape, const AxisList& axis) {
-  const int64_t nd = static_cast<int64_t>(shape.size());
-  std::vector<bool> mask(shape.size(), !axis.has_value());
-  if (!axis) return mask;
-  for (int64_t a : *axis) {
-    if (a < -nd || a >= nd)
-      throw ValueError(cat(op, ": axis ", a, " is out of range for input with shape ",
-                           shape_str(shape), " (valid axes: ", -nd, "..", nd - 1, ")"));
-    const int64_t k = a < 0 ? a + nd : a;
-    if (mask[k])
-      throw ValueError(cat(op, ": axis ", axes_str(*axis), " names axis ", k,
-                           " twice (input shape ", shape_str(shape), ")"));
-    mask[k] = true;
-  }
-  return mask;
-}
-
-Shape reduced_shape(const Shape& shape, const std::vector<bool>& mask, bool keepdims) {
-  Shape out;
-  for (size_t d = 0; d < shape.size(); ++d)
-    if (!mask[d])
-      out.push_back(shape[d]);
-    else if (keepdims)
-      out.push_back(1);
-  return out;
-}
-
-int64_t reduced_count(const Shape& shape, const std::vector<bool>& mask) {
-  int64_t n = 1;
-  for (size_t d = 0; d < shape.size(); ++d)
-    if (mask[d]) n *= shape[d];
-  return n;
-}
-
 // Axes merged into runs of equal flag, size-1 axes dropped: [(size, reduced), ...].
 struct Run {
   int64_t size;
@@ -217,6 +182,41 @@ Tensor route_op(const char* name, ReduceOp op, const Tensor& gy, const Tensor& x
 }
 
 }  // namespace
+
+// The reduced-axis mask of `shape`; ValueError for an axis out of range or given twice.
+std::vector<bool> reduced_mask(const char* op, const Shape& shape, const AxisList& axis) {
+  const int64_t nd = static_cast<int64_t>(shape.size());
+  std::vector<bool> mask(shape.size(), !axis.has_value());
+  if (!axis) return mask;
+  for (int64_t a : *axis) {
+    if (a < -nd || a >= nd)
+      throw ValueError(cat(op, ": axis ", a, " is out of range for input with shape ",
+                           shape_str(shape), " (valid axes: ", -nd, "..", nd - 1, ")"));
+    const int64_t k = a < 0 ? a + nd : a;
+    if (mask[k])
+      throw ValueError(cat(op, ": axis ", axes_str(*axis), " names axis ", k,
+                           " twice (input shape ", shape_str(shape), ")"));
+    mask[k] = true;
+  }
+  return mask;
+}
+
+Shape reduced_shape(const Shape& shape, const std::vector<bool>& mask, bool keepdims) {
+  Shape out;
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (!mask[d])
+      out.push_back(shape[d]);
+    else if (keepdims)
+      out.push_back(1);
+  return out;
+}
+
+int64_t reduced_count(const Shape& shape, const std::vector<bool>& mask) {
+  int64_t n = 1;
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (mask[d]) n *= shape[d];
+  return n;
+}
 
 Tensor sum(const Tensor& x, const AxisList& axis, bool keepdims) {
   return reduce_op("sum", ReduceOp::sum, false, x, axis, keepdims);

@@ -10,6 +10,12 @@ namespace pg::ops {
 
 using AxisList = std::optional<std::vector<int64_t>>;
 
+// The reduced axes of `shape` as a mask; ValueError naming op for an axis out of range or given
+// twice. Shared with the graph's shape rules.
+std::vector<bool> reduced_mask(const char* op, const Shape& shape, const AxisList& axis);
+Shape reduced_shape(const Shape& shape, const std::vector<bool>& mask, bool keepdims);
+int64_t reduced_count(const Shape& shape, const std::vector<bool>& mask);  // elements reduced
+
 Tensor sum(const Tensor& input, const AxisList& axis, bool keepdims);
 Tensor mean(const Tensor& input, const AxisList& axis, bool keepdims);
 Tensor amax(const Tensor& input, const AxisList& axis, bool keepdims);

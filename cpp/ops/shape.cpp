@@ -59,39 +59,7 @@ struct PadPlan {
 PadPlan plan_pad(const char* op, const Shape& in, const std::vector<int64_t>& pad,
                  const std::string& mode) {
   const int64_t nd = static_cast<int64_t>(in.size());
-  if (mode != "constant" && mode != "reflect" && mode != "replicate")
-    throw ValueError(
-        cat(op, ": mode must be 'constant', 'reflect' or 'replicate', got '", mode, "'"));
-  if (pad.size() % 2)
-    throw ValueError(cat(op,
-                         ": pad must have an even length ((left, right) pairs from the last "
-                         "axis), got ",
-                         pad.size(), " values ", ints_str(pad)));
-  if (static_cast<int64_t>(pad.size()) > 2 * nd)
-    throw ValueError(cat(op, ": pad ", ints_str(pad), " pads ", pad.size() / 2,
-                         " axes but input has ", nd, " dims (shape ", shape_str(in), ")"));
-  PadPlan p{in, {}, mode == "constant"};
-  for (int64_t d = 0; d < nd; ++d) {
-    const int64_t k = nd - 1 - d;  // pair k pads axis d
-    const int64_t lo = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k] : 0;
-    const int64_t hi = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k + 1] : 0;
-    const int64_t n = in[d];
-    int64_t m;
-    if (__builtin_add_overflow(n, lo, &m) || __builtin_add_overflow(m, hi, &m))
-      throw MemoryError(cat(op, ": pad (", lo, ", ", hi, ") on axis ", d, " of size ", n,
-                            " overflows 64 bits (input shape ", shape_str(in), ")"));
-    if (m < 0)
-      throw ValueError(cat(op, ": pad (", lo, ", ", hi, ") on axis ", d, " of size ", n,
-                           " gives a negative size ", m, " (input shape ", shape_str(in), ")"));
-    if (mode == "reflect" && (lo >= n || hi >= n) && (lo > 0 || hi > 0))
-      throw ValueError(cat(op, ": reflect padding (", lo, ", ", hi, ") on axis ", d,
-                           " must be smaller than its size ", n, " (input shape ", shape_str(in),
-                           ")"));
-    if (mode == "replicate" && n == 0 && (lo > 0 || hi > 0))
-      throw ValueError(cat(op, ": replicate padding of axis ", d, " of size 0 (input shape ",
-                           shape_str(in), ")"));
-    p.out[d] = m;
-  }
+  PadPlan p{pad_shape(op, in, pad, mode), {}, mode == "constant"};
   // The maps are as long as the output's axes: allocate nothing before the output itself can be.
   checked_numel(p.out, DType::f32, op);
   int64_t out_numel = 1;
@@ -121,6 +89,45 @@ PadPlan plan_pad(const char* op, const Shape& in, const std::vector<int64_t>& pa
 }
 
 }  // namespace
+
+Shape pad_shape(const char* op, const Shape& in, const std::vector<int64_t>& pad,
+                const std::string& mode) {
+  const int64_t nd = static_cast<int64_t>(in.size());
+  if (mode != "constant" && mode != "reflect" && mode != "replicate")
+    throw ValueError(
+        cat(op, ": mode must be 'constant', 'reflect' or 'replicate', got '", mode, "'"));
+  if (pad.size() % 2)
+    throw ValueError(cat(op,
+                         ": pad must have an even length ((left, right) pairs from the last "
+                         "axis), got ",
+                         pad.size(), " values ", ints_str(pad)));
+  if (static_cast<int64_t>(pad.size()) > 2 * nd)
+    throw ValueError(cat(op, ": pad ", ints_str(pad), " pads ", pad.size() / 2,
+                         " axes but input has ", nd, " dims (shape ", shape_str(in), ")"));
+  Shape out = in;
+  for (int64_t d = 0; d < nd; ++d) {
+    const int64_t k = nd - 1 - d;  // pair k pads axis d
+    const int64_t lo = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k] : 0;
+    const int64_t hi = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k + 1] : 0;
+    const int64_t n = in[d];
+    int64_t m;
+    if (__builtin_add_overflow(n, lo, &m) || __builtin_add_overflow(m, hi, &m))
+      throw MemoryError(cat(op, ": pad (", lo, ", ", hi, ") on axis ", d, " of size ", n,
+                            " overflows 64 bits (input shape ", shape_str(in), ")"));
+    if (m < 0)
+      throw ValueError(cat(op, ": pad (", lo, ", ", hi, ") on axis ", d, " of size ", n,
+                           " gives a negative size ", m, " (input shape ", shape_str(in), ")"));
+    if (mode == "reflect" && (lo >= n || hi >= n) && (lo > 0 || hi > 0))
+      throw ValueError(cat(op, ": reflect padding (", lo, ", ", hi, ") on axis ", d,
+                           " must be smaller than its size ", n, " (input shape ", shape_str(in),
+                           ")"));
+    if (mode == "replicate" && n == 0 && (lo > 0 || hi > 0))
+      throw ValueError(cat(op, ": replicate padding of axis ", d, " of size 0 (input shape ",
+                           shape_str(in), ")"));
+    out[d] = m;
+  }
+  return out;
+}
 
 Tensor transpose(const Tensor& x, int64_t axis0, int64_t axis1) {
   const int64_t a = norm_axis("transpose", "axis0", axis0, x.ndim(), x.shape());

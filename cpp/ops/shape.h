@@ -16,6 +16,10 @@ Tensor flatten(const Tensor& input, int64_t start_axis, int64_t end_axis);
 Tensor concat(const std::vector<Tensor>& tensors, int64_t axis);
 // pad = (left, right) pairs from the last axis backwards, as torch.nn.functional.pad;
 // negative values crop. mode: "constant", "reflect" or "replicate".
+// The padded shape, after every check pad makes (mode, pad length, sizes): the graph's shape
+// rule for pad and pad_backward calls this too.
+Shape pad_shape(const char* op, const Shape& input_shape, const std::vector<int64_t>& pad,
+                const std::string& mode);
 Tensor pad(const Tensor& input, const std::vector<int64_t>& pad, const std::string& mode,
            double value);
 

@@ -2,7 +2,9 @@
 #pragma once
 #include <vector>
 
+#include "graph/attrs.h"
 #include "graph/op_def.h"
+#include "ops/reduce.h"
 
 namespace pg::graph {
 
@@ -32,6 +34,15 @@ inline void check_dtype(const char* op, const char* arg, const ValueType& t, con
 inline void check_nonempty(const char* op, const ValueType& x) {
   if (numel(x.shape) == 0)
     throw ValueError(cat(op, ": input is empty (shape ", shape_str(x.shape), ")"));
+}
+
+// The "axis" attribute of a reduction: absent means every axis (numpy's axis=None).
+inline ops::AxisList axis_list(const Attrs& attrs) {
+  return attrs.has("axis") ? ops::AxisList(attrs.ints("axis")) : std::nullopt;
+}
+
+inline bool keepdims(const Attrs& attrs) {
+  return attrs.has("keepdims") && attrs.i("keepdims") != 0;
 }
 
 }  // namespace pg::graph

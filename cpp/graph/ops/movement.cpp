@@ -30,8 +30,6 @@ int64_t norm_axis(const char* op, const char* arg, int64_t a, const Shape& shape
   return a < 0 ? a + nd : a;
 }
 
-bool keepdims(const Attrs& attrs) { return attrs.has("keepdims") && attrs.i("keepdims") != 0; }
-
 // ---- permute ----
 
 std::vector<int64_t> check_perm(const char* op, const Shape& in, const std::vector<int64_t>& axes) {
@@ -191,48 +189,8 @@ std::vector<ValueId> grad_concat(Graph& g, NodeId id, const std::vector<ValueId>
 
 // ---- pad and pad_backward ----
 
-// The padded shape, with the eager pad's checks and messages.
-Shape padded_shape(const char* op, const Shape& in, const std::vector<int64_t>& pad,
-                   const std::string& mode) {
-  const int64_t nd = static_cast<int64_t>(in.size());
-  if (mode != "constant" && mode != "reflect" && mode != "replicate")
-    throw ValueError(
-        cat(op, ": mode must be 'constant', 'reflect' or 'replicate', got '", mode, "'"));
-  if (pad.size() % 2)
-    throw ValueError(cat(op,
-                         ": pad must have an even length ((left, right) pairs from the last "
-                         "axis), got ",
-                         pad.size(), " values ", ints_str(pad)));
-  if (static_cast<int64_t>(pad.size()) > 2 * nd)
-    throw ValueError(cat(op, ": pad ", ints_str(pad), " pads ", pad.size() / 2,
-                         " axes but input has ", nd, " dims (shape ", shape_str(in), ")"));
-  Shape out = in;
-  for (int64_t d = 0; d < nd; ++d) {
-    const int64_t k = nd - 1 - d;  // pair k pads axis d
-    const int64_t lo = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k] : 0;
-    const int64_t hi = 2 * k < static_cast<int64_t>(pad.size()) ? pad[2 * k + 1] : 0;
-    const int64_t n = in[d];
-    int64_t m;
-    if (__builtin_add_overflow(n, lo, &m) || __builtin_add_overflow(m, hi, &m))
-      throw MemoryError(cat(op, ": pad (", lo, ", ", hi, ") on axis ", d, " of size ", n,
-                            " overflows 64 bits (input shape ", shape_str(in), ")"));
-    if (m < 0)
-      throw ValueError(cat(op, ": pad (", lo, ", ", hi, ") on axis ", d, " of size ", n,
-                           " gives a negative size ", m, " (input shape ", shape_str(in), ")"));
-    if (mode == "reflect" && (lo >= n || hi >= n) && (lo > 0 || hi > 0))
-      throw ValueError(cat(op, ": reflect padding (", lo, ", ", hi, ") on axis ", d,
-                           " must be smaller than its size ", n, " (input shape ", shape_str(in),
-                           ")"));
-    if (mode == "replicate" && n == 0 && (lo > 0 || hi > 0))
-      throw ValueError(cat(op, ": replicate padding of axis ", d, " of size 0 (input shape ",
-                           shape_str(in), ")"));
-    out[d] = m;
-  }
-  return out;
-}
-
 std::vector<ValueType> infer_pad(const std::vector<ValueType>& in, const Attrs& attrs) {
-  return {{padded_shape("pad", in[0].shape, attrs.ints("pad"), attrs.s("mode")), in[0].dtype}};
+  return {{ops::pad_shape("pad", in[0].shape, attrs.ints("pad"), attrs.s("mode")), in[0].dtype}};
 }
 
 std::vector<Tensor> run_pad(const std::vector<Tensor>& in, const Attrs& attrs) {
@@ -250,7 +208,7 @@ std::vector<ValueId> grad_pad(Graph& g, NodeId id, const std::vector<ValueId>& g
 // pad_backward(grad_output; shape, pad, mode): the adjoint of pad, from the padded shape to shape.
 std::vector<ValueType> infer_pad_backward(const std::vector<ValueType>& in, const Attrs& attrs) {
   const Shape& shape = attrs.ints("shape");
-  const Shape out = padded_shape("pad_backward", shape, attrs.ints("pad"), attrs.s("mode"));
+  const Shape out = ops::pad_shape("pad_backward", shape, attrs.ints("pad"), attrs.s("mode"));
   if (in[0].shape != out)
     throw ValueError(cat("pad_backward: grad_output has shape ", shape_str(in[0].shape),
                          " but the padded output has shape ", shape_str(out)));
@@ -269,58 +227,13 @@ std::vector<ValueId> grad_pad_backward(Graph& g, NodeId id, const std::vector<Va
 
 // ---- amax / amin, argmax / argmin ----
 
-std::string axes_str(const std::vector<int64_t>& a) {
-  std::string s = "(";
-  for (size_t i = 0; i < a.size(); ++i) s += (i ? ", " : "") + std::to_string(a[i]);
-  return s + (a.size() == 1 ? ",)" : ")");
-}
-
-// The reduced-axis mask, with the eager reductions' messages.
-std::vector<char> reduced_mask(const char* op, const Shape& shape, const ops::AxisList& axis) {
-  const int64_t nd = static_cast<int64_t>(shape.size());
-  std::vector<char> mask(shape.size(), !axis.has_value());
-  if (!axis) return mask;
-  for (int64_t a : *axis) {
-    if (a < -nd || a >= nd)
-      throw ValueError(cat(op, ": axis ", a, " is out of range for input with shape ",
-                           shape_str(shape), " (valid axes: ", -nd, "..", nd - 1, ")"));
-    const int64_t k = a < 0 ? a + nd : a;
-    if (mask[k])
-      throw ValueError(cat(op, ": axis ", axes_str(*axis), " names axis ", k,
-                           " twice (input shape ", shape_str(shape), ")"));
-    mask[k] = 1;
-  }
-  return mask;
-}
-
-Shape reduced_shape(const Shape& shape, const std::vector<char>& mask, bool keep) {
-  Shape out;
-  for (size_t d = 0; d < shape.size(); ++d)
-    if (!mask[d])
-      out.push_back(shape[d]);
-    else if (keep)
-      out.push_back(1);
-  return out;
-}
-
-int64_t reduced_count(const Shape& shape, const std::vector<char>& mask) {
-  int64_t n = 1;
-  for (size_t d = 0; d < shape.size(); ++d)
-    if (mask[d]) n *= shape[d];
-  return n;
-}
-
-ops::AxisList axis_list(const Attrs& attrs) {
-  return attrs.has("axis") ? ops::AxisList(attrs.ints("axis")) : std::nullopt;
-}
-
 template <bool Min>
 std::vector<ValueType> infer_extreme(const std::vector<ValueType>& in, const Attrs& attrs) {
   const char* op = Min ? "amin" : "amax";
   check_float(op, "input", in[0]);
-  const std::vector<char> mask = reduced_mask(op, in[0].shape, axis_list(attrs));
-  const Shape out = reduced_shape(in[0].shape, mask, keepdims(attrs));
-  if (numel(out) > 0 && reduced_count(in[0].shape, mask) == 0)
+  const std::vector<bool> mask = ops::reduced_mask(op, in[0].shape, axis_list(attrs));
+  const Shape out = ops::reduced_shape(in[0].shape, mask, keepdims(attrs));
+  if (numel(out) > 0 && ops::reduced_count(in[0].shape, mask) == 0)
     throw ValueError(cat(op, ": cannot reduce over zero elements (input shape ",
                          shape_str(in[0].shape), ", reduced axes have size 0)"));
   return {{out, in[0].dtype}};
@@ -349,8 +262,8 @@ std::vector<ValueType> infer_extreme_backward(const std::vector<ValueType>& in,
   if (in[0].dtype != in[1].dtype)
     throw TypeError(cat(op, ": grad_output is ", dtype_name(in[0].dtype), " but input is ",
                         dtype_name(in[1].dtype), "; pass both as float32 or both as float64"));
-  const std::vector<char> mask = reduced_mask(op, in[1].shape, axis_list(attrs));
-  const Shape out = reduced_shape(in[1].shape, mask, keepdims(attrs));
+  const std::vector<bool> mask = ops::reduced_mask(op, in[1].shape, axis_list(attrs));
+  const Shape out = ops::reduced_shape(in[1].shape, mask, keepdims(attrs));
   if (in[0].shape != out)
     throw ValueError(cat(op, ": grad_output has shape ", shape_str(in[0].shape),
                          " but the forward output has shape ", shape_str(out)));
@@ -384,11 +297,11 @@ std::vector<ValueType> infer_arg(const std::vector<ValueType>& in, const Attrs& 
   check_float(op, "input", in[0]);
   ops::AxisList list;
   if (attrs.has("axis")) list = std::vector<int64_t>{attrs.i("axis")};
-  const std::vector<char> mask = reduced_mask(op, in[0].shape, list);
-  if (reduced_count(in[0].shape, mask) == 0)
+  const std::vector<bool> mask = ops::reduced_mask(op, in[0].shape, list);
+  if (ops::reduced_count(in[0].shape, mask) == 0)
     throw ValueError(cat(op, ": cannot take the ", op, " of zero elements (input shape ",
                          shape_str(in[0].shape), ")"));
-  return {{reduced_shape(in[0].shape, mask, keepdims(attrs)), DType::i64}};
+  return {{ops::reduced_shape(in[0].shape, mask, keepdims(attrs)), DType::i64}};
 }
 
 template <bool Min>

@@ -2,11 +2,9 @@
 // reshape, transpose, and fill (a source of constants such as the seed of a gradient).
 #include "ops/shape.h"
 
-#include <algorithm>
-#include <numeric>
-
 #include "graph/ir.h"
 #include "graph/ops/builders.h"
+#include "graph/ops/checks.h"
 #include "ops/eltwise.h"
 #include "ops/reduce.h"
 
@@ -21,54 +19,18 @@ int64_t norm_axis(const char* op, int64_t axis, size_t ndim, const Shape& shape)
   return axis < 0 ? axis + n : axis;
 }
 
-// The reduced axes of a sum/mean node, normalised and sorted; every axis when "axis" is absent.
-std::vector<int64_t> reduced_axes(const char* op, const Shape& in, const Attrs& attrs) {
-  std::vector<int64_t> axes;
-  if (!attrs.has("axis")) {
-    axes.resize(in.size());
-    std::iota(axes.begin(), axes.end(), 0);
-    return axes;
-  }
-  std::vector<char> seen(in.size(), 0);
-  for (int64_t a : attrs.ints("axis")) {
-    const int64_t k = norm_axis(op, a, in.size(), in);
-    if (seen[k]) throw ValueError(cat(op, ": axis ", a, " is repeated in ", attrs.str()));
-    seen[k] = 1;
-  }
-  for (size_t k = 0; k < in.size(); ++k)
-    if (seen[k]) axes.push_back(static_cast<int64_t>(k));
-  return axes;
-}
-
-Shape reduced_shape(const Shape& in, const std::vector<int64_t>& axes, bool keepdims) {
-  Shape out;
-  for (size_t k = 0; k < in.size(); ++k) {
-    const bool r = std::find(axes.begin(), axes.end(), static_cast<int64_t>(k)) != axes.end();
-    if (!r)
-      out.push_back(in[k]);
-    else if (keepdims)
-      out.push_back(1);
-  }
-  return out;
-}
-
-ops::AxisList axis_list(const Attrs& attrs) {
-  return attrs.has("axis") ? ops::AxisList(attrs.ints("axis")) : std::nullopt;
-}
-
 template <bool Mean>
 std::vector<ValueType> infer_reduce(const std::vector<ValueType>& in, const Attrs& attrs) {
-  const char* op = Mean ? "mean" : "sum";
-  const auto axes = reduced_axes(op, in[0].shape, attrs);
-  return {{reduced_shape(in[0].shape, axes, attrs.i("keepdims") != 0), in[0].dtype}};
+  const auto mask = ops::reduced_mask(Mean ? "mean" : "sum", in[0].shape, axis_list(attrs));
+  return {{ops::reduced_shape(in[0].shape, mask, keepdims(attrs)), in[0].dtype}};
 }
 
 std::vector<Tensor> run_sum(const std::vector<Tensor>& in, const Attrs& attrs) {
-  return {ops::sum(in[0], axis_list(attrs), attrs.i("keepdims") != 0)};
+  return {ops::sum(in[0], axis_list(attrs), keepdims(attrs))};
 }
 
 std::vector<Tensor> run_mean(const std::vector<Tensor>& in, const Attrs& attrs) {
-  return {ops::mean(in[0], axis_list(attrs), attrs.i("keepdims") != 0)};
+  return {ops::mean(in[0], axis_list(attrs), keepdims(attrs))};
 }
 
 // The gradient of a reduction spreads gy back over the reduced axes (scaled by 1/count for mean).
@@ -76,15 +38,14 @@ template <bool Mean>
 std::vector<ValueId> grad_reduce(Graph& g, NodeId id, const std::vector<ValueId>& gy) {
   const Node n = g.node(id);
   const Shape in = g.shape(n.inputs[0]);
-  const auto axes = reduced_axes(Mean ? "mean" : "sum", in, n.attrs);
+  const auto mask = ops::reduced_mask(Mean ? "mean" : "sum", in, axis_list(n.attrs));
   ValueId v = gy[0];
-  const Shape kept = reduced_shape(in, axes, true);
+  const Shape kept = ops::reduced_shape(in, mask, true);
   if (g.shape(v) != kept) v = g.add1(OpId::reshape, {v}, {{"shape", kept}});
   v = broadcast_to(g, v, in);
   if (Mean) {
-    int64_t count = 1;
-    for (int64_t a : axes) count *= in[a];
-    v = mul(g, v, g.scalar(1.0 / static_cast<double>(count), g.value(v).type.dtype));
+    const double count = static_cast<double>(ops::reduced_count(in, mask));
+    v = mul(g, v, g.scalar(1.0 / count, g.value(v).type.dtype));
   }
   return {v};
 }
