@@ -47,12 +47,14 @@ class Compiled:
         pairs = list(zip(out_ids[n + m :], out_ids[n : n + m]))
         self._exe = _core.Executable(self.program, self._out_ids, pairs)
         self.input_names = [self.program.value(v)["name"] for v in self._exe.inputs]
+        # the dtype each feed is converted to, by name (every input of the graph may be fed)
+        infos = [self.program.value(v) for v in self.program.inputs()]
+        self._feed_dtypes = {info["name"]: info["dtype"] for info in infos}
 
     def __call__(self, **feeds: Any) -> np.ndarray | list[np.ndarray]:
         arrays = {}
         for name, value in feeds.items():
-            vid = self.program.find(name)
-            dtype = self.program.value(vid)["dtype"] if vid >= 0 else "float32"
+            dtype = self._feed_dtypes.get(name, "float32")  # unknown names: the executor says so
             given = np.asarray(value)
             if dtype == "int64" and given.dtype.kind not in "iub":
                 raise TypeError(f"compiled graph: input '{name}' holds int64 (class labels), "

@@ -119,6 +119,7 @@ void bind_graph(py::module_& m) {
                           const py::array& a) { g.set_data(v, from_numpy(a, "param", "value")); })
       .def("find", &Graph::find)
       .def("params", &Graph::params)
+      .def("inputs", &Graph::inputs)
       .def("print", &graph::print, py::arg("outputs") = std::vector<ValueId>{})
       .def(
           "grad",

@@ -38,6 +38,7 @@ Executable::Executable(std::shared_ptr<Graph> g, std::vector<ValueId> outputs,
   for (ValueId v : wanted) last_use_[v] = -1;
   for (int v = 0; v < g_->num_values(); ++v)
     if (used[v] && g_->value(v).kind == ValueKind::input) inputs_.push_back(v);
+  for (ValueId v : g_->inputs()) feedable_[g_->value(v).name] = {v, used[v] != 0};
 }
 
 namespace {
@@ -53,15 +54,14 @@ std::vector<Tensor> Executable::run(const std::vector<std::pair<std::string, Ten
   std::vector<Tensor> vals(g.num_values());
   std::vector<char> fed(g.num_values(), 0);
   for (const auto& [name, t] : feeds) {
-    const ValueId v = g.find(name);
-    if (v < 0 || g.value(v).kind != ValueKind::input) {
+    const auto it = feedable_.find(name);
+    if (it == feedable_.end()) {
       std::string names;
       for (ValueId in : g.inputs()) names += (names.empty() ? "" : ", ") + g.value(in).name;
       throw ValueError(cat("compiled graph: '", name, "' is not an input of the graph; its ",
                            "inputs are: ", names.empty() ? "none" : names));
     }
-    bool wanted = false;
-    for (ValueId in : inputs_) wanted = wanted || in == v;
+    const auto [v, wanted] = it->second;
     if (!wanted) continue;  // an input of the graph these outputs do not need: ignored
     const auto& type = g.value(v).type;
     if (t.shape() != type.shape || t.dtype() != type.dtype)

@@ -5,6 +5,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,8 @@ class Executable {
   std::vector<std::pair<ValueId, ValueId>> updates_;
   std::vector<NodeId> order_;
   std::vector<int> last_use_;  // by value: index in order_ of its last reader (-1: an output)
+  // Every input of the graph by name, and whether these outputs need it (looked up per feed).
+  std::unordered_map<std::string, std::pair<ValueId, bool>> feedable_;
 };
 
 }  // namespace pg::runtime
