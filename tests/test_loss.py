@@ -334,3 +334,11 @@ BAD = [
 def test_bad_inputs_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_scalar_weights_of_scalar_pointwise_losses():
+    x, t, w = np.float64(0.5), np.float64(1.0), np.float64(2.0)
+    expected = -2.0 * np.log(0.5)
+    np.testing.assert_allclose(pg.ops.binary_cross_entropy(x, t, weight=w), expected, rtol=1e-12)
+    logits = pg.ops.binary_cross_entropy_with_logits(x, t, pos_weight=w)
+    np.testing.assert_allclose(logits, 2.0 * np.log1p(np.exp(-0.5)), rtol=1e-12)

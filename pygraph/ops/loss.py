@@ -87,7 +87,7 @@ def _broadcast(op: str, arg: str, a: np.ndarray | None, shape: tuple) -> np.ndar
     if a is None:
         return None
     try:
-        return np.ascontiguousarray(np.broadcast_to(a, shape))
+        return np.asarray(np.broadcast_to(a, shape), order="C")  # 0-d stays 0-d
     except ValueError:
         raise ValueError(
             f"{op}: {arg} of shape {a.shape} cannot be broadcast to input's shape {shape}"

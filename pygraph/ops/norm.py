@@ -63,7 +63,7 @@ def _stats(a: Any, dtype: np.dtype, op: str, arg: str, in_place: bool) -> np.nda
     if a is None:
         return None
     if not in_place:
-        return np.ascontiguousarray(_asarray(a, op, arg), dtype=dtype)
+        return np.asarray(_asarray(a, op, arg), dtype=dtype, order="C")
     ok = (
         isinstance(a, np.ndarray)
         and a.dtype == dtype
