@@ -153,6 +153,12 @@ class Tensor:
     def transpose(self, axis0: int = -2, axis1: int = -1) -> Tensor:
         return _emit("transpose", self, axis0=axis0, axis1=axis1)
 
+    def __getitem__(self, key: Any) -> Tensor:
+        """x[1], x[:, 2:5], x[..., -1], x[None]: see pygraph.functional.index."""
+        from .functional.movement import index
+
+        return index(self, key)
+
     @property
     def T(self) -> Tensor:  # noqa: N802 (numpy's name)
         return self.transpose(-2, -1)

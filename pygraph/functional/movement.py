@@ -1,9 +1,11 @@
-"""Graph functions of the movement family: permute, flatten, concat, pad; amax/amin, argmax/argmin.
+"""Graph functions of the movement family: permute, flatten, concat, slice/split/chunk (and
+Tensor indexing), pad; amax/amin, argmax/argmin.
 
 Names and arguments follow torch (axis where torch says dim); the eager versions are in
 pygraph.ops. Gradients are graph nodes too: permute's is a permute, flatten's a reshape,
-concat's one slice per input, pad's a pad_backward, amax's an amax_backward (the gradient goes
-to the first maximum of each block). argmax and argmin return int64 and have no gradient.
+concat's one slice per input, slice's a zero pad, pad's a pad_backward, amax's an amax_backward
+(the gradient goes to the first maximum of each block). argmax and argmin return int64 and have
+no gradient.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..graph import Tensor, _axes, _emit
+
+_py_slice = slice
 
 
 def permute(input: Tensor, axes: Sequence[int]) -> Tensor:  # noqa: A002
@@ -58,6 +62,105 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 cat = concat
+
+
+def slice(input: Tensor, axis: int, start: int, stop: int) -> Tensor:  # noqa: A001,A002
+    """input[..., start:stop, ...] along `axis` (0 <= start <= stop <= size; step 1).
+
+    Its gradient pads the incoming gradient back with zeros. `x[:, 2:5]` builds the same node.
+
+    >>> import pygraph as pg
+    >>> pg.slice(pg.input((4, 10), name="x_doc_slice"), axis=1, start=2, stop=5).shape
+    (4, 3)
+    """
+    return _emit("slice", input, axis=int(axis), start=int(start), stop=int(stop))
+
+
+def split(
+    input: Tensor,  # noqa: A002
+    split_size_or_sections: int | Sequence[int],
+    axis: int = 0,
+) -> list[Tensor]:
+    """Pieces along `axis` (torch.split): equal pieces of split_size_or_sections (the last may
+    be smaller) or, given a list, pieces of those sizes (which must add up to the axis size).
+
+    >>> import pygraph as pg
+    >>> [t.shape for t in pg.split(pg.input((2, 10), name="x_doc_split"), [4, 6], axis=1)]
+    [(2, 4), (2, 6)]
+    """
+    size = input.shape[axis] if input.ndim else 0
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, size - s) for s in range(0, size, step)]
+    else:
+        sizes = [int(n) for n in split_size_or_sections]
+        if any(n < 0 for n in sizes) or sum(sizes) != size:
+            raise ValueError(f"split: sections {sizes} must be >= 0 and add up to {size}, the "
+                             f"size of axis {axis} of input shape {input.shape}")  # fmt: skip
+    starts = np.cumsum([0, *sizes[:-1]]).tolist()
+    return [slice(input, axis, a, a + n) for a, n in zip(starts, sizes)]
+
+
+def chunk(input: Tensor, chunks: int, axis: int = 0) -> list[Tensor]:  # noqa: A002
+    """`chunks` pieces of equal size ceil(size / chunks) along `axis`, the last may be smaller
+    (torch.chunk; an LSTM's four gates are pg.chunk(z, 4, axis=1)).
+    """
+    if int(chunks) <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    size = input.shape[axis] if input.ndim else 0
+    return split(input, max(1, -(-size // int(chunks))), axis)
+
+
+def index(input: Tensor, key: Any) -> Tensor:  # noqa: A002
+    """Basic indexing, Tensor.__getitem__: ints, slices with step 1, ... and None.
+
+    An int picks one position and drops its axis; a slice keeps it; None inserts an axis of
+    size 1. Built from slice and reshape nodes, so it is differentiable.
+
+    >>> import pygraph as pg
+    >>> x = pg.input((4, 5, 6), name="x_doc_index")
+    >>> x[1].shape, x[:, 1:3].shape, x[..., -1].shape, x[None, 0, :2].shape
+    ((5, 6), (4, 2, 6), (4, 5), (1, 2, 6))
+    """
+    key = key if isinstance(key, tuple) else (key,)
+    if sum(k is Ellipsis for k in key) > 1:
+        raise IndexError("indexing: an index can only have a single ellipsis ('...')")
+    used = sum(k is not None and k is not Ellipsis for k in key)
+    if used > input.ndim:
+        raise IndexError(f"indexing: too many indices ({used}) for a tensor of shape {input.shape}")
+    if Ellipsis not in key:
+        key = (*key, Ellipsis)
+    at = key.index(Ellipsis)
+    key = (*key[:at], *(_py_slice(None),) * (input.ndim - used), *key[at + 1 :])
+    out, shape, axis = input, [], 0  # axis: the axis of `out` that key item k refers to
+    for k in key:
+        if k is None:
+            shape.append(1)
+            continue
+        n = out.shape[axis]
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            i = int(k) + n if k < 0 else int(k)
+            if not 0 <= i < n:
+                raise IndexError(f"indexing: index {int(k)} is out of range for axis {axis} of "
+                                 f"size {n} (shape {input.shape})")  # fmt: skip
+            out = slice(out, axis, i, i + 1) if n != 1 else out
+            shape.append(None)  # dropped
+        elif isinstance(k, _py_slice):
+            start, stop, step = k.indices(n)
+            if step != 1:
+                raise ValueError(f"indexing: slice steps other than 1 are not supported, got "
+                                 f"{k} on axis {axis} of shape {input.shape}")  # fmt: skip
+            stop = max(start, stop)
+            out = slice(out, axis, start, stop) if (start, stop) != (0, n) else out
+            shape.append(stop - start)
+        else:
+            raise TypeError(f"indexing: only ints, slices, ... and None are supported, got "
+                            f"{type(k).__name__}")  # fmt: skip
+        axis += 1
+    final = tuple(d for d in shape if d is not None)
+    return out if final == out.shape else out.reshape(final)
 
 
 def pad(
@@ -116,4 +219,7 @@ def argmin(input: Tensor, axis: int | None = None, keepdims: bool = False) -> Te
     return _emit("argmin", input, axis=None if axis is None else int(axis), keepdims=bool(keepdims))
 
 
-__all__ = ["permute", "flatten", "concat", "cat", "pad", "amax", "amin", "argmax", "argmin"]
+__all__ = [
+    "permute", "flatten", "concat", "cat", "slice", "split", "chunk", "pad", "amax", "amin",
+    "argmax", "argmin",
+]  # fmt: skip

@@ -1,7 +1,7 @@
-// More data movement and reductions: permute, flatten, concat (and slice, its gradient), pad
-// (and pad_backward, its gradient), amax / amin (and their backward ops), argmax / argmin.
-// The shape rules repeat the eager ops' checks with the same messages (the eager helpers are
-// private to cpp/ops), so a bad graph fails when it is built, not when it runs.
+// More data movement and reductions: permute, flatten, concat, slice (concat's gradient, pg.slice
+// and Tensor indexing), pad (and pad_backward, its gradient), amax / amin (and their backward ops),
+// argmax / argmin. The shape rules repeat the eager ops' checks with the same messages (the eager
+// helpers are private to cpp/ops), so a bad graph fails when it is built, not when it runs.
 //
 // Gradients stay differentiable: permute's is a permute, flatten's a reshape, concat's slices
 // whose gradient is a zero pad, pad's a pad_backward whose gradient is a pad (each is the other's
@@ -319,7 +319,7 @@ std::vector<Tensor> run_arg(const std::vector<Tensor>& in, const Attrs& attrs) {
 extern const OpDef k_permute       = {"permute",       "shape",  1, 1,       infer_permute,                  run_permute,                   grad_permute,                    nullptr};
 extern const OpDef k_flatten       = {"flatten",       "shape",  1, 1,       infer_flatten,                  run_flatten,                   grad_flatten,                    nullptr};
 extern const OpDef k_concat        = {"concat",        "shape",  1, INT_MAX, infer_concat,                   run_concat,                    grad_concat,                     nullptr};
-extern const OpDef k_slice         = {"slice",         "grad",   1, 1,       infer_slice,                    run_slice,                     grad_slice,                      nullptr};
+extern const OpDef k_slice         = {"slice",         "shape",  1, 1,       infer_slice,                    run_slice,                     grad_slice,                      nullptr};
 extern const OpDef k_pad           = {"pad",           "shape",  1, 1,       infer_pad,                      run_pad,                       grad_pad,                        nullptr};
 extern const OpDef k_pad_backward  = {"pad_backward",  "grad",   1, 1,       infer_pad_backward,             run_pad_backward,              grad_pad_backward,               nullptr};
 extern const OpDef k_amax          = {"amax",          "reduce", 1, 1,       infer_extreme<false>,           run_extreme<false>,            grad_extreme<false>,             nullptr};
