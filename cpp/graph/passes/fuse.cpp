@@ -92,6 +92,7 @@ NodeId next(const Plan& p, NodeId n, OpId op) {
 
 void plan_gemm(Plan& p, NodeId mm) {
   if (p.shape(p.ins[mm][0]).size() != 2 || p.shape(p.ins[mm][1]).size() != 2) return;
+  if (p.src.value(p.out(mm)).type.dtype == DType::i64) return;  // the GEMM kernels are float
   auto [a, ta] = through_transposes(p, p.ins[mm][0]);
   auto [b, tb] = through_transposes(p, p.ins[mm][1]);
   std::vector<NodeId> chain = {mm};

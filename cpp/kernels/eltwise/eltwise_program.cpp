@@ -34,10 +34,11 @@ void run_instr(const EwInstr& in, const Reg<T>& a, const Reg<T>& b, int64_t m, T
   }
 }
 
-// y[0, m) from the inputs at offset s; scratch holds one block per instruction.
+// y[0, m) from the inputs at offset s; scratch holds `stride` elements per instruction.
 template <class T>
 void run_block(const std::vector<EwInstr>& code, const std::vector<const T*>& inputs,
-               const std::vector<char>& scalar, int64_t s, int64_t m, T* y, T* scratch) {
+               const std::vector<char>& scalar, int64_t s, int64_t m, T* y, T* scratch,
+               int64_t stride) {
   std::vector<Reg<T>> regs;
   regs.reserve(inputs.size() + code.size());
   for (size_t k = 0; k < inputs.size(); ++k)
@@ -48,7 +49,7 @@ void run_block(const std::vector<EwInstr>& code, const std::vector<const T*>& in
     const Reg<T>& b = in.kind == EwKind::binary ? regs[in.b] : a;
     // An instruction over scalars only gives one value; the last one still fills the block.
     const bool one = a.scalar && b.scalar && k + 1 < code.size();
-    T* dst = k + 1 == code.size() ? y : scratch + k * kBlock;
+    T* dst = k + 1 == code.size() ? y : scratch + k * stride;
     if (k + 1 == code.size() && a.scalar && b.scalar) {
       run_instr(in, a, b, 1, dst);
       std::fill(dst + 1, dst + m, dst[0]);
@@ -65,12 +66,13 @@ template <class T>
 void eltwise_program(const std::vector<EwInstr>& code, const std::vector<const T*>& inputs,
                      const std::vector<char>& scalar, int64_t n, T* y) {
   const int64_t blocks = (n + kBlock - 1) / kBlock;
-  const size_t scratch_len = code.size() * kBlock;
+  const int64_t stride = std::min(n, kBlock);  // small tensors need small scratch
+  const size_t scratch_len = code.size() * static_cast<size_t>(stride);
   if (n < kParallelMin || omp_in_parallel() || omp_get_max_threads() == 1) {
     std::vector<T> scratch(scratch_len);
     for (int64_t c = 0; c < blocks; ++c)
       run_block(code, inputs, scalar, c * kBlock, std::min(kBlock, n - c * kBlock), y + c * kBlock,
-                scratch.data());
+                scratch.data(), stride);
     return;
   }
 #pragma omp parallel
@@ -79,7 +81,7 @@ void eltwise_program(const std::vector<EwInstr>& code, const std::vector<const T
 #pragma omp for schedule(static)
     for (int64_t c = 0; c < blocks; ++c)
       run_block(code, inputs, scalar, c * kBlock, std::min(kBlock, n - c * kBlock), y + c * kBlock,
-                scratch.data());
+                scratch.data(), stride);
   }
 }
 
