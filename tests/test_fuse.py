@@ -3,6 +3,10 @@ unfused program (optimize=False) and to numpy / torch, and stays away where it m
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -233,3 +237,24 @@ def test_training_steps_equal_with_and_without_fuse(net, shape, optimizer, rng):
     assert "fused_elementwise" in runs[0][2].ir or "gemm" in runs[0][2].ir
     _close(runs[0][0], runs[1][0], rtol=1e-5)
     _close(runs[0][1], runs[1][1], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("nd", [1, 3])
+def test_conv1d_and_conv3d_take_relu_too(nd, rng):
+    conv = {1: pg.conv1d, 3: pg.conv3d}[nd]
+    x = pg.input((2, 3) + (5,) * nd, name="x")
+    w = pg.param((4, 3) + (3,) * nd, init="he", name="w")
+    f, on, off = _both(pg.relu(conv(x, w, padding=1)),
+                       x=rng.standard_normal((2, 3) + (5,) * nd).astype(np.float32))  # fmt: skip
+    assert _ops(f.ir) == [f"conv{nd}d"] and "activation='relu'" in f.ir
+    _close(on, off)
+    assert (on >= 0).all() and (on > 0).any()
+
+
+def test_pygraph_log_passes_prints_fuse_rewrites():
+    code = ("import pygraph as pg\nx = pg.input((2, 3), name='x')\n"
+            "pg.compile(pg.relu(pg.exp(x) + 1.0))\n")  # fmt: skip
+    env = dict(os.environ, PYGRAPH_LOG="passes")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "fuse: exp #0 + add #1 + relu #2 -> fused_elementwise[relu(add(exp(%0), %" in out.stderr
