@@ -189,7 +189,7 @@ def test_ir_text_lists_nodes_with_types():
 
 def test_every_registered_op_is_reachable_or_internal():
     table = pg._core.op_table()
-    internal = {op["name"] for op in table if op["category"] in ("grad", "source")}
+    internal = {op["name"] for op in table if op["category"] in ("grad", "source", "fused")}
     assert {"step", "sum_to", "broadcast_to", "fill"} <= internal
     names = {op["name"] for op in table}
     missing = [n for n in names - internal if not hasattr(pg, n)]

@@ -27,8 +27,9 @@ def test_simplify_preserves_results_and_shrinks_a_training_step(rng):
     plain = pg.compile(outputs, optimize=False)
     opt = pg.compile(outputs)
     for a, b in zip(plain(**feeds), opt(**feeds)):
-        np.testing.assert_array_equal(a, b)
-    (report,) = opt.passes
+        # fuse's gemm reads transposed operands in place: another summation order
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    report = opt.passes[0]
     assert report["pass"] == "simplify"
     assert report["nodes_after"] < report["nodes_before"]  # the seed, 1-multiplies, reshapes
     assert plain.passes == []
@@ -48,8 +49,9 @@ def test_common_subexpressions_are_merged_and_dead_code_dropped():
     w = pg.param((3, 4), init="ones", name="w")
     _unused = pg.exp(x)
     y = ((x @ w) + (x @ w)).sum()
-    f = pg.compile(y)
-    ops = [line.split(" = ")[1].split("(")[0] for line in f.ir.splitlines() if "%" in line]
+    f = pg.compile(y, trace=True)
+    ir = f.passes[0]["ir"]  # after simplify
+    ops = [line.split(" = ")[1].split("(")[0] for line in ir.splitlines() if "%" in line]
     assert ops.count("matmul") == 1 and "exp" not in ops
     np.testing.assert_allclose(f(x=np.ones((2, 3))), 2 * 2 * 4 * 3)
 
@@ -76,7 +78,8 @@ def test_trace_keeps_the_ir_before_and_after_each_pass():
     x = pg.input((2,), name="x")
     f = pg.compile((x * 1.0).sum(), trace=True)
     assert "mul" in f.ir_built and "mul" not in f.passes[0]["ir"]
-    assert f.passes[0]["ir"] == f.ir
+    assert [r["pass"] for r in f.passes] == ["simplify", "fuse"]
+    assert f.passes[-1]["ir"] == f.ir
 
 
 def test_golden_ir_after_simplify():
@@ -84,7 +87,7 @@ def test_golden_ir_after_simplify():
     w = pg.param((3, 2), init="zeros", name="w")
     (gw,) = pg.grad(pg.relu(x @ w).sum(), [w])
     # the seed (fill -> reshape -> broadcast_to) folds into ones, and gy * ones is gy
-    assert pg.compile(gw).ir == (
+    assert pg.compile(gw, trace=True).passes[0]["ir"] == (
         "%0:x = input  f32(4, 3)\n"
         "%1:w = param  f32(3, 2)\n"
         "%2 = matmul(%0:x, %1:w)                       f32(4, 2)\n"

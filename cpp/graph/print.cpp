@@ -17,6 +17,22 @@ std::string ref(const Graph& g, ValueId v) {
   return val.name.empty() ? cat("%", v) : cat("%", v, ":", val.name);
 }
 
+// A fused_elementwise node shows its program with $k replaced by its k-th input.
+std::string expr_str(const Graph& g, const Node& node) {
+  const std::string& e = node.attrs.s("expr");
+  std::string out;
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (e[i] != '$') {
+      out += e[i];
+      continue;
+    }
+    size_t k = 0;
+    while (i + 1 < e.size() && e[i + 1] >= '0' && e[i + 1] <= '9') k = k * 10 + (e[++i] - '0');
+    out += k < node.inputs.size() ? ref(g, node.inputs[k]) : "?";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string print(const Graph& g, const std::vector<ValueId>& outputs) {
@@ -46,11 +62,16 @@ std::string print(const Graph& g, const std::vector<ValueId>& outputs) {
     std::ostringstream lhs;
     for (size_t k = 0; k < node.outputs.size(); ++k)
       lhs << (k ? ", " : "") << ref(g, node.outputs[k]);
-    lhs << " = " << op_def(node.op).name << "(";
-    for (size_t k = 0; k < node.inputs.size(); ++k)
-      lhs << (k ? ", " : "") << ref(g, node.inputs[k]);
-    lhs << ")";
-    if (!node.attrs.items().empty()) lhs << " " << node.attrs.str();
+    lhs << " = " << op_def(node.op).name;
+    if (node.attrs.has("expr")) {
+      lhs << "[" << expr_str(g, node) << "]";
+    } else {
+      lhs << "(";
+      for (size_t k = 0; k < node.inputs.size(); ++k)
+        lhs << (k ? ", " : "") << ref(g, node.inputs[k]);
+      lhs << ")";
+      if (!node.attrs.items().empty()) lhs << " " << node.attrs.str();
+    }
     std::string line = lhs.str();
     if (line.size() < 44) line.resize(44, ' ');
     os << line << " ";

@@ -50,9 +50,16 @@ std::vector<ValueType> infer_conv(const std::vector<ValueType>& in, const Attrs&
   return {{ops::detail::out_shape(g, ND), in[0].dtype}};
 }
 
+// The activation the fuse pass folds into a conv (attr "activation"; absent: none).
+kernels::Activation conv_activation(const Attrs& a) {
+  if (!a.has("activation") || a.s("activation") == "none") return kernels::Activation::none;
+  if (a.s("activation") == "relu") return kernels::Activation::relu;
+  throw ValueError(cat("conv: activation must be 'none' or 'relu', got '", a.s("activation"), "'"));
+}
+
 template <int ND>
 std::vector<Tensor> run_conv(const std::vector<Tensor>& in, const Attrs& a) {
-  return {ops::conv(ND, in[0], in[1], opt(in, 2), conv_options(a))};
+  return {ops::conv(ND, in[0], in[1], opt(in, 2), conv_options(a), conv_activation(a))};
 }
 
 // conv_backward(grad_output, input, weight[, bias]) -> grad_input, grad_weight[, grad_bias]

@@ -31,7 +31,11 @@ int count_nodes(const Program& p);
 // reshapes and transposes that change nothing.
 Program simplify(const Program& in, PassReport& report);
 
-// The passes in their one written order (more join as they are written: fuse, plan_memory).
+// fuse: gemm (transposes, bias, relu/leaky_relu folded into a matmul), conv + relu, batch-norm
+// folding for inference, and elementwise chains as one fused_elementwise node (fuse.cpp).
+Program fuse(const Program& in, PassReport& report);
+
+// The passes in their one written order (more join as they are written: plan_memory).
 // optimize=false runs none (the program is the graph as built).
 Program run_passes(const Graph& g, const std::vector<ValueId>& outputs, bool optimize, bool trace,
                    std::vector<PassReport>& reports);
