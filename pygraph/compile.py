@@ -47,6 +47,7 @@ class Compiled:
         self._out_ids = list(out_ids[:n])
         self._kept_ids = list(out_ids)  # outputs, update values, params: never in the arena
         pairs = list(zip(out_ids[n + m :], out_ids[n : n + m]))
+        self._pairs = pairs
         self._exe = _core.Executable(self.program, self._out_ids, pairs, self._plan)
         self.input_names = [self.program.value(v)["name"] for v in self._exe.inputs]
         # the dtype each feed is converted to, by name (every input of the graph may be fed)

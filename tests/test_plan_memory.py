@@ -13,7 +13,7 @@ import pygraph as pg
 # purpose: the checker must not trust the planner's own rule).
 ELEMENTWISE = set(
     "add sub mul div neg exp log relu sigmoid tanh leaky_relu elu selu gelu silu softplus sqrt "
-    "abs erf".split()
+    "abs erf step".split()
 )
 
 

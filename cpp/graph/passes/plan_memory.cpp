@@ -24,8 +24,9 @@ bool inplace_eligible(OpId op, int k) {
     case OpId::mul:
     case OpId::div:
       return k == 0 || k == 1;
-    // ops::unary: one Tensor::empty, then y[i] = f(x[i]) (kernels/eltwise map1, unary_ref).
-    // step is not here: it fills a scratch tensor of x's shape before reading x.
+    // ops::unary: one Tensor::empty, then y[i] = f(x[i]) (kernels/eltwise map1, unary_ref);
+    // step (graph/ops/elementwise.cpp) likewise.
+    case OpId::step:
     case OpId::neg:
     case OpId::exp:
     case OpId::log:
