@@ -120,6 +120,7 @@ def test_gradients_match_unplanned_and_plan_is_sound(model, rng):
     assert_same(got, want)
     mem = check_plan(f)
     assert mem["arena_bytes"] < mem["naive_bytes"]
+    assert f._exe.arena_bytes == mem["arena_bytes"]
     assert_arena_used(f)
     assert "plan_memory: " in f.report() and " vs naive " in f.report()
 
@@ -159,6 +160,13 @@ def test_multi_output_nodes(rng):
     ops = {r["op"] for r in f.memory_plan}
     assert {"max_pool2d", "dropout", "batch_norm"} <= ops
     assert_arena_used(f)
+    # forward only: the mask and batch_norm's saved statistics are read by no node, yet they
+    # are written while their node runs
+    f, got, want = both(loss, **feeds)
+    assert_same([got], [want])
+    check_plan(f)
+    dead = [r for r in f.memory_plan if r["op"] in ("dropout", "batch_norm")]
+    assert any(r["first"] == r["last"] for r in dead), dead
 
 
 UNARY = [pg.relu, pg.sigmoid, pg.tanh, pg.neg, pg.silu, pg.gelu, pg.elu, pg.abs, pg.erf,

@@ -15,6 +15,8 @@
 
 namespace pg::graph {
 
+// An op joins this list once its kernel has been read for both conditions of pass.h (a new
+// elementwise op such as a fused one included); the plan checker in tests keeps its own list.
 bool inplace_eligible(OpId op, int k) {
   switch (op) {
     // ops::binary: one Tensor::empty (the output), then y[i] = a[i] op b[i] row by row;
