@@ -181,6 +181,7 @@ void bind_graph(py::module_& m) {
            py::arg("plan") = nullptr)
       .def_property_readonly("inputs", &runtime::Executable::inputs)
       .def_property_readonly("arena_bytes", &runtime::Executable::arena_bytes)
+      .def("reverse_slots_for_testing", &runtime::Executable::reverse_slots_for_testing)
       .def_property_readonly("plan_stats",
                              [](runtime::Executable& e) {
                                const auto s = e.plan_stats();

@@ -1,5 +1,6 @@
 #include "runtime/executable.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/errors.h"
@@ -89,6 +90,7 @@ std::vector<Tensor> Executable::run_node(const graph::Node& node, const std::vec
     const auto& type = g_->value(node.outputs[j]).type;
     slots.push_back({type.shape, type.dtype, want[j]});
   }
+  if (reverse_slots_) std::reverse(slots.begin(), slots.end());
   std::vector<Tensor> out;
   {
     PlannedAllocation planned(&slots);

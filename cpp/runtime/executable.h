@@ -40,6 +40,9 @@ class Executable {
   // Not const: a run with updates assigns params. Concurrent calls wait for each other.
   std::vector<Tensor> run(const std::vector<std::pair<std::string, Tensor>>& feeds);
   PlanStats plan_stats();
+  // Tests: offer a node's slots last output first, so outputs of one shape (dropout's value
+  // and mask) land in each other's slots and must be moved out of the arena.
+  void reverse_slots_for_testing(bool on) { reverse_slots_ = on; }
   int64_t arena_bytes() const { return arena_.size(); }
 
  private:
@@ -54,6 +57,7 @@ class Executable {
   Arena arena_;
   std::mutex mu_;  // one call at a time: calls share the arena
   PlanStats stats_;
+  bool reverse_slots_ = false;
 
   void check_plan(const std::vector<ValueId>& wanted) const;
   std::vector<Tensor> run_node(const graph::Node& node, const std::vector<Tensor>& in);
