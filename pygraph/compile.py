@@ -42,10 +42,13 @@ class Compiled:
         n, m = len(self.outputs), len(updates)
         ids = [t.id for t in self.outputs] + [v.id for _, v in updates] + [p.id for p, _ in updates]
         self.ir_built = self.graph.print(ids) if trace else None
-        self.program, out_ids, self.passes = _core.compile_program(self.graph, ids, optimize, trace)
+        compiled = _core.compile_program(self.graph, ids, optimize, trace)
+        self.program, out_ids, self.passes, self._plan = compiled
         self._out_ids = list(out_ids[:n])
+        self._kept_ids = list(out_ids)  # outputs, update values, params: never in the arena
         pairs = list(zip(out_ids[n + m :], out_ids[n : n + m]))
-        self._exe = _core.Executable(self.program, self._out_ids, pairs)
+        self._pairs = pairs
+        self._exe = _core.Executable(self.program, self._out_ids, pairs, self._plan)
         self.input_names = [self.program.value(v)["name"] for v in self._exe.inputs]
         # the dtype each feed is converted to, by name (every input of the graph may be fed)
         infos = [self.program.value(v) for v in self.program.inputs()]
@@ -69,6 +72,38 @@ class Compiled:
     def ir(self) -> str:
         """The IR this object runs (after the passes)."""
         return self.program.print(self._out_ids)
+
+    @property
+    def memory_plan(self) -> list[dict[str, Any]]:
+        """Where plan_memory put each intermediate value in the arena (empty: no plan).
+
+        One dict per value: value (id in `.program`), op (the node that makes it), offset and
+        bytes in the arena, first and last (the steps that make it and last read it), and
+        inplace_of (the input whose bytes it overwrites, or None).
+        """
+        if self._plan is None:
+            return []
+        rows = self._plan.values
+        for row in rows:
+            row["op"] = self.program.node(self.program.value(row["value"])["producer"])["op"]
+        return rows
+
+    @property
+    def memory(self) -> dict[str, int] | None:
+        """The plan's totals: arena_bytes (its peak) against naive_bytes (every intermediate
+        in its own buffer), values in place, and how many node outputs so far landed in their
+        planned slot or fell back to their own buffer. None without a plan (optimize=False)."""
+        if self._plan is None:
+            return None
+        landed, fallback = self._exe.plan_stats
+        return {
+            "arena_bytes": self._plan.arena_bytes,
+            "naive_bytes": self._plan.naive_bytes,
+            "values": len(self._plan.values),
+            "inplace": self._plan.inplace,
+            "landed": landed,
+            "fallback": fallback,
+        }
 
     def report(self) -> str:
         """What each pass did: nodes before and after, and every rewrite."""

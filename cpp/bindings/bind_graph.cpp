@@ -145,19 +145,48 @@ void bind_graph(py::module_& m) {
           d["ir"] = r.ir;
           reps.append(d);
         }
-        return py::make_tuple(p.graph, p.outputs, reps);
+        return py::make_tuple(p.graph, p.outputs, reps, p.plan);
       },
       py::arg("graph"), py::arg("outputs"), py::arg("optimize") = true, py::arg("trace") = false);
 
+  py::class_<graph::MemoryPlan, std::shared_ptr<graph::MemoryPlan>>(m, "MemoryPlan")
+      .def_readonly("arena_bytes", &graph::MemoryPlan::arena_bytes)
+      .def_readonly("naive_bytes", &graph::MemoryPlan::naive_bytes)
+      .def_readonly("inplace", &graph::MemoryPlan::inplace)
+      .def_readonly("order", &graph::MemoryPlan::order)
+      .def_property_readonly("values", [](const graph::MemoryPlan& p) {
+        py::list out;
+        for (const auto& v : p.values) {
+          py::dict d;
+          d["value"] = v.value;
+          d["offset"] = v.offset;
+          d["bytes"] = v.bytes;
+          d["first"] = v.first;
+          d["last"] = v.last;
+          d["inplace_of"] = v.inplace_of >= 0 ? py::object(py::int_(v.inplace_of)) : py::none();
+          out.append(d);
+        }
+        return out;
+      });
+
   py::class_<runtime::Executable>(m, "Executable")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> outputs,
-                       std::vector<std::pair<ValueId, ValueId>> updates) {
+                       std::vector<std::pair<ValueId, ValueId>> updates,
+                       std::shared_ptr<const graph::MemoryPlan> plan) {
              return std::make_unique<runtime::Executable>(std::move(g), std::move(outputs),
-                                                          std::move(updates));
+                                                          std::move(updates), std::move(plan));
            }),
            py::arg("graph"), py::arg("outputs"),
-           py::arg("updates") = std::vector<std::pair<ValueId, ValueId>>{})
+           py::arg("updates") = std::vector<std::pair<ValueId, ValueId>>{},
+           py::arg("plan") = nullptr)
       .def_property_readonly("inputs", &runtime::Executable::inputs)
+      .def_property_readonly("arena_bytes", &runtime::Executable::arena_bytes)
+      .def("reverse_slots_for_testing", &runtime::Executable::reverse_slots_for_testing)
+      .def_property_readonly("plan_stats",
+                             [](runtime::Executable& e) {
+                               const auto s = e.plan_stats();
+                               return py::make_tuple(s.landed, s.fallback);
+                             })
       .def("run", [](runtime::Executable& e, const py::dict& feeds) {
         std::vector<py::array> keep;  // the numpy arrays the borrowed tensors point into
         std::vector<std::pair<std::string, Tensor>> in;

@@ -1,8 +1,10 @@
 #include "runtime/executable.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/errors.h"
+#include "tensor/planned_alloc.h"
 
 namespace pg::runtime {
 
@@ -10,8 +12,12 @@ using graph::op_def;
 using graph::ValueKind;
 
 Executable::Executable(std::shared_ptr<Graph> g, std::vector<ValueId> outputs,
-                       std::vector<std::pair<ValueId, ValueId>> updates)
-    : g_(std::move(g)), outputs_(std::move(outputs)), updates_(std::move(updates)) {
+                       std::vector<std::pair<ValueId, ValueId>> updates,
+                       std::shared_ptr<const graph::MemoryPlan> plan)
+    : g_(std::move(g)),
+      outputs_(std::move(outputs)),
+      updates_(std::move(updates)),
+      plan_(std::move(plan)) {
   if (outputs_.empty() && updates_.empty()) throw ValueError("compile: no outputs given");
   for (const auto& [param, value] : updates_) {
     const auto &p = g_->value(param), &v = g_->value(value);
@@ -39,6 +45,26 @@ Executable::Executable(std::shared_ptr<Graph> g, std::vector<ValueId> outputs,
   for (int v = 0; v < g_->num_values(); ++v)
     if (used[v] && g_->value(v).kind == ValueKind::input) inputs_.push_back(v);
   for (ValueId v : g_->inputs()) feedable_[g_->value(v).name] = {v, used[v] != 0};
+  if (plan_) {
+    check_plan(wanted);
+    arena_ = Arena(plan_->arena_bytes);
+  }
+}
+
+// The plan must be for this graph and this order, and leave what the caller keeps unplanned.
+void Executable::check_plan(const std::vector<ValueId>& wanted) const {
+  bool ok = plan_->graph == g_.get() && plan_->order == order_ &&
+            plan_->slot.size() == static_cast<size_t>(g_->num_values());
+  for (ValueId v : wanted) ok = ok && plan_->slot[v] < 0;
+  if (!ok)
+    throw ValueError(
+        "compiled graph: the memory plan was made for another program (plan_memory "
+        "must see the outputs and update values the executable is given)");
+}
+
+PlanStats Executable::plan_stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
 }
 
 namespace {
@@ -49,7 +75,47 @@ Tensor copy_of(const Tensor& t) {
 }
 }  // namespace
 
+// Runs one node with its planned outputs offered to Tensor::empty, then checks where each
+// output landed. An allocation that is not an output (a kernel's scratch) may take a slot;
+// that is harmless: no value live at this step shares those bytes, except the input an
+// in-place output overwrites, and in-place ops allocate nothing but their output.
+std::vector<Tensor> Executable::run_node(const graph::Node& node, const std::vector<Tensor>& in) {
+  if (!plan_) return op_def(node.op).run(in, node.attrs);
+  std::vector<PlannedSlot> slots;
+  std::vector<void*> want(node.outputs.size(), nullptr);
+  for (size_t j = 0; j < node.outputs.size(); ++j) {
+    const int s = plan_->slot[node.outputs[j]];
+    if (s < 0) continue;
+    want[j] = arena_.at(plan_->values[s].offset);
+    const auto& type = g_->value(node.outputs[j]).type;
+    slots.push_back({type.shape, type.dtype, want[j]});
+  }
+  if (reverse_slots_) std::reverse(slots.begin(), slots.end());
+  std::vector<Tensor> out;
+  {
+    PlannedAllocation planned(&slots);
+    out = op_def(node.op).run(in, node.attrs);
+  }
+  for (size_t j = 0; j < out.size(); ++j) {
+    if (want[j] != nullptr && out[j].raw() == want[j]) {
+      ++stats_.landed;
+      continue;
+    }
+    if (want[j] != nullptr) ++stats_.fallback;
+    // In the arena but not at its own slot (another output's, or a view of an input): those
+    // bytes belong to another value once this step is over.
+    if (arena_.contains(out[j].raw())) out[j] = copy_of(out[j]);
+  }
+  return out;
+}
+
 std::vector<Tensor> Executable::run(const std::vector<std::pair<std::string, Tensor>>& feeds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return run_locked(feeds);
+}
+
+std::vector<Tensor> Executable::run_locked(
+    const std::vector<std::pair<std::string, Tensor>>& feeds) {
   Graph& g = *g_;
   std::vector<Tensor> vals(g.num_values());
   std::vector<char> fed(g.num_values(), 0);
@@ -83,7 +149,7 @@ std::vector<Tensor> Executable::run(const std::vector<std::pair<std::string, Ten
       const auto kind = g.value(v).kind;
       in.push_back(kind == ValueKind::param || kind == ValueKind::constant ? g.data(v) : vals[v]);
     }
-    std::vector<Tensor> out = op_def(node.op).run(in, node.attrs);
+    std::vector<Tensor> out = run_node(node, in);
     for (size_t j = 0; j < out.size(); ++j) vals[node.outputs[j]] = std::move(out[j]);
     for (ValueId v : node.inputs)  // free what no later node reads
       if (last_use_[v] == static_cast<int>(k)) vals[v] = Tensor();

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "tensor/buffer_cache.h"
+#include "tensor/planned_alloc.h"
 
 namespace pg {
 
@@ -67,6 +68,7 @@ int64_t checked_numel(const Shape& shape, DType dtype, const std::string& op) {
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, const std::string& op) {
+  if (void* slot = take_planned(shape, dtype)) return borrow(slot, shape, dtype);
   const int64_t n = checked_numel(shape, dtype, op);
   const uint64_t bytes = static_cast<uint64_t>(n) * dtype_size(dtype);
   if (bytes_exceed_memory(n, dtype_size(dtype)))

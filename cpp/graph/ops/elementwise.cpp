@@ -3,6 +3,7 @@
 #include "graph/ir.h"
 #include "graph/ops/builders.h"
 #include "ops/eltwise.h"
+#include "tensor/check.h"
 
 namespace pg::graph {
 namespace {
@@ -93,17 +94,24 @@ std::vector<ValueId> grad_tanh(Graph& g, NodeId id, const std::vector<ValueId>& 
   return {mul(g, gy[0], sub(g, one_like(g, y), mul(g, y, y)))};
 }
 
-// step(x) = 1 where x > 0, else 0: relu's derivative, as relu_backward of ones.
+// step(x) = 1 where x > 0, else 0 (NaN -> 0, as relu's derivative). One allocation, the
+// output, and y[i] from x[i] alone: plan_memory may run it in place.
+template <class T>
+void step_typed(const Tensor& x, Tensor& y) {
+  const T* px = x.data<T>();
+  T* py = y.data<T>();
+  for (int64_t k = 0; k < x.numel(); ++k) py[k] = px[k] > T(0) ? T(1) : T(0);
+}
+
 std::vector<Tensor> run_step(const std::vector<Tensor>& in, const Attrs&) {
   const Tensor& x = in[0];
-  Tensor ones = Tensor::empty(x.shape(), x.dtype(), "step");
-  for (int64_t k = 0; k < x.numel(); ++k) {
-    if (x.dtype() == DType::f32)
-      ones.data<float>()[k] = 1.f;
-    else
-      ones.data<double>()[k] = 1.0;
-  }
-  return {ops::unary_backward(Unary::relu, ones, x)};
+  check_float("step", "input", x);
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), "step");
+  if (x.dtype() == DType::f32)
+    step_typed<float>(x, y);
+  else
+    step_typed<double>(x, y);
+  return {y};
 }
 
 }  // namespace

@@ -3,15 +3,38 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "graph/ir.h"
 
 namespace pg::graph {
 
+// Where plan_memory puts each intermediate value in one arena (see plan_memory.cpp).
+struct PlannedValue {
+  ValueId value;
+  int64_t offset, bytes;  // offset: a multiple of kArenaAlign
+  int first, last;        // steps (indices into order) of its def and its last reader
+  ValueId inplace_of;     // the input whose bytes it takes (-1: none)
+};
+
+struct MemoryPlan {
+  static constexpr int64_t kArenaAlign = 64;
+  const Graph* graph = nullptr;  // the graph it was planned for (identity only)
+  std::vector<NodeId> order;     // the node order it was planned for: the executor's order
+  std::vector<PlannedValue> values;
+  std::vector<int> slot;  // by value id: index into values, -1 when not planned
+  int64_t arena_bytes = 0, naive_bytes = 0;
+  int inplace = 0;
+};
+
 struct Program {
+  // A constructor, so `Program{graph, outputs}` leaves the plan out without a warning.
+  Program(std::shared_ptr<Graph> g = nullptr, std::vector<ValueId> out = {})
+      : graph(std::move(g)), outputs(std::move(out)) {}
   std::shared_ptr<Graph> graph;
   std::vector<ValueId> outputs;
+  std::shared_ptr<const MemoryPlan> plan;  // set by plan_memory, the last pass
 };
 
 struct PassReport {
@@ -35,7 +58,15 @@ Program simplify(const Program& in, PassReport& report);
 // folding for inference, and elementwise chains as one fused_elementwise node (fuse.cpp).
 Program fuse(const Program& in, PassReport& report);
 
-// The passes in their one written order (more join as they are written: plan_memory).
+// plan_memory: liveness over the order the executor runs (graph->needed(outputs)); every value
+// a node makes that is not an output gets an offset in one arena, reused once it is dead, and
+// an eligible elementwise node writes over an input that dies there. Keeps the graph.
+Program plan_memory(const Program& in, PassReport& report);
+// Whether `op` may write its output over input `k` (same index read then written, and its
+// kernel allocates nothing but the output).
+bool inplace_eligible(OpId op, int k);
+
+// The passes in their one written order.
 // optimize=false runs none (the program is the graph as built).
 Program run_passes(const Graph& g, const std::vector<ValueId>& outputs, bool optimize, bool trace,
                    std::vector<PassReport>& reports);

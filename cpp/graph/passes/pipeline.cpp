@@ -50,7 +50,8 @@ Program run_passes(const Graph& g, const std::vector<ValueId>& outputs, bool opt
   Program p = copy_program(g, outputs);
   if (!optimize) return p;
   using PassFn = Program (*)(const Program&, PassReport&);
-  const std::pair<const char*, PassFn> passes[] = {{"simplify", simplify}, {"fuse", fuse}};
+  const std::pair<const char*, PassFn> passes[] = {
+      {"simplify", simplify}, {"fuse", fuse}, {"plan_memory", plan_memory}};
   for (const auto& [name, fn] : passes) {
     PassReport r;
     r.pass = name;
