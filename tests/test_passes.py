@@ -103,3 +103,16 @@ def test_pygraph_log_passes_prints_each_rewrite():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "simplify: mul #0 is the identity -> %0" in out.stderr
+
+
+def test_max_pool_computes_no_indices_when_none_read(rng):
+    x_val = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    x = pg.input((2, 3, 8, 8), name="x")
+    y = pg.max_pool2d(pg.tanh(x), 2)
+    f = pg.compile(y)
+    assert "indices=0" in f.ir and "computes no indices" in f.report()
+    np.testing.assert_array_equal(f(x=x_val), pg.ops.max_pool2d(np.tanh(x_val), 2))
+    (gx,) = pg.grad(y.sum(), [x])  # the backward reads the indices: they stay
+    g = pg.compile([y, gx])
+    assert "indices=0" not in g.ir
+    np.testing.assert_array_equal(g(x=x_val)[0], f(x=x_val))

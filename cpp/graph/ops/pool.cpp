@@ -137,7 +137,11 @@ std::vector<ValueType> infer_max_pool(const std::vector<ValueType>& in, const At
 template <int ND>
 std::vector<Tensor> run_max_pool(const std::vector<Tensor>& in, const Attrs& a) {
   const Window w = max_window(a);
-  return ops::max_pool(ND, in[0], w.k, w.s, w.p, w.d, w.ceil_mode, true);
+  // indices=0 (set by simplify when no node reads them): the second output stays undefined
+  const bool indices = !a.has("indices") || a.i("indices") != 0;
+  std::vector<Tensor> out = ops::max_pool(ND, in[0], w.k, w.s, w.p, w.d, w.ceil_mode, indices);
+  out.resize(2);
+  return out;
 }
 
 // max_pool_backward(grad_output, input, indices): the gradient goes to the saved argmaxes.

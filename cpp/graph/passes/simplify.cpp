@@ -5,6 +5,8 @@
 //   remove identities         x * 1, 1 * x, x + 0, 0 + x, x - 0, x / 1, -(-x) (1 and 0:
 //                             constants of ones or zeros of any broadcastable shape),
 //                             reshape/sum_to/broadcast_to to the same shape, transpose(a, a)
+//   drop dead indices         max_pool whose indices nobody reads -> max_pool{indices=0},
+//                             which runs the kernel that does not write them
 // An identity is only removed when the result has x's exact shape and dtype.
 #include <map>
 
@@ -101,8 +103,13 @@ Program simplify(const Program& p, PassReport& report) {
     return map[v];
   };
   std::map<std::string, std::vector<ValueId>> seen;
-  for (NodeId id : src.needed(p.outputs)) {
-    const Node n = src.node(id);
+  const std::vector<NodeId> order = src.needed(p.outputs);
+  std::vector<char> read(src.num_values(), 0);
+  for (NodeId id : order)
+    for (ValueId v : src.node(id).inputs) read[v] = 1;
+  for (ValueId v : p.outputs) read[v] = 1;
+  for (NodeId id : order) {
+    Node n = src.node(id);
     const char* name = op_def(n.op).name;
     std::vector<ValueId> in;
     for (ValueId v : n.inputs) in.push_back(get(v));
@@ -132,6 +139,10 @@ Program simplify(const Program& p, PassReport& report) {
       seen[key] = consts;
       log_rewrite(report, cat("simplify: ", name, " #", id, " folded into a constant"));
       continue;
+    }
+    if ((n.op == OpId::max_pool1d || n.op == OpId::max_pool2d) && !read[n.outputs[1]]) {
+      n.attrs.set("indices", int64_t{0});
+      log_rewrite(report, cat("simplify: ", name, " #", id, " computes no indices (none read)"));
     }
     const auto outs = g.add(n.op, in, n.attrs, n.origin);
     for (size_t k = 0; k < outs.size(); ++k) map[n.outputs[k]] = outs[k];
