@@ -111,7 +111,8 @@ def test_max_pool_computes_no_indices_when_none_read(rng):
     y = pg.max_pool2d(pg.tanh(x), 2)
     f = pg.compile(y)
     assert "indices=0" in f.ir and "computes no indices" in f.report()
-    np.testing.assert_array_equal(f(x=x_val), pg.ops.max_pool2d(np.tanh(x_val), 2))
+    want = np.tanh(x_val).reshape(2, 3, 4, 2, 4, 2).max(axis=(3, 5))
+    np.testing.assert_allclose(f(x=x_val), want, rtol=1e-6)
     (gx,) = pg.grad(y.sum(), [x])  # the backward reads the indices: they stay
     g = pg.compile([y, gx])
     assert "indices=0" not in g.ir
