@@ -315,3 +315,30 @@ def test_label_out_of_range_is_caught_when_the_graph_runs():
     f = pg.compile(pg.cross_entropy(x, t))
     with pytest.raises(ValueError, match=r"cross_entropy: target holds label 7 at flat index 1"):
         f(x=np.zeros((2, 3)), t=np.array([0, 7]))
+
+
+def test_dropout_without_seed_draws_a_new_mask_each_call_and_repeats_per_seed():
+    x0 = np.ones((64, 32), np.float32)
+
+    def masks(calls: int) -> list[np.ndarray]:
+        pg.new_graph()
+        pg.manual_seed(3)
+        x = pg.input(x0.shape, name="x")
+        f = pg.compile(pg.dropout(x, 0.5))
+        return [f(x=x0) for _ in range(calls)]
+
+    first, again = masks(3), masks(3)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)  # the same seed repeats the same calls
+    assert not np.array_equal(first[0], first[1]) and not np.array_equal(first[1], first[2])
+    for m in first:  # each is a dropout mask: 0 or 1 / (1 - p), about half kept
+        assert set(np.unique(m)) <= {0.0, 2.0} and 0.4 < (m > 0).mean() < 0.6
+
+
+def test_dropout_with_a_seed_repeats_its_mask_every_call():
+    x0 = np.ones((16, 16), np.float32)
+    x = pg.input(x0.shape, name="x")
+    f = pg.compile(pg.dropout(x, 0.3, seed=11))
+    want = pg.ops.dropout(x0, 0.3, True, seed=11)
+    for _ in range(3):
+        np.testing.assert_array_equal(f(x=x0), want)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "graph/run_context.h"
 #include "tensor/errors.h"
 #include "tensor/planned_alloc.h"
 
@@ -117,6 +118,7 @@ std::vector<Tensor> Executable::run(const std::vector<std::pair<std::string, Ten
 
 std::vector<Tensor> Executable::run_locked(
     const std::vector<std::pair<std::string, Tensor>>& feeds) {
+  graph::CallScope call(calls_++);
   Graph& g = *g_;
   std::vector<Tensor> vals(g.num_values());
   std::vector<char> fed(g.num_values(), 0);

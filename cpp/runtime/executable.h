@@ -57,6 +57,7 @@ class Executable {
   Arena arena_;
   std::mutex mu_;  // one call at a time: calls share the arena
   PlanStats stats_;
+  uint64_t calls_ = 0;  // calls so far: a fresh dropout mask per call (graph/run_context.h)
   bool reverse_slots_ = false;
 
   void check_plan(const std::vector<ValueId>& wanted) const;

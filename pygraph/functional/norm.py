@@ -94,17 +94,20 @@ def dropout(
 ) -> Tensor:
     """Zero each element with probability p and scale the rest by 1 / (1 - p); any shape.
 
-    The mask (1 kept, 0 dropped) is the node's second output, which the gradient uses; it is
-    drawn from `seed` each time the compiled graph runs (seed=None: one drawn from pygraph's
-    generator, see pg.manual_seed). training=False is the identity.
+    The mask (1 kept, 0 dropped) is the node's second output, which the gradient uses.
+    seed=None (training): each call of a compiled program draws a new mask, from a seed taken
+    from pygraph's generator (pg.manual_seed) and the call's number, so runs repeat for a seed.
+    A given seed fixes the mask: every call uses the same one (gradient checks need that).
+    training=False is the identity.
     """
-    if seed is None:
+    fresh = seed is None
+    if fresh:
         seed = int(_state["rng"].integers(0, 2**62))
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"dropout: seed must be an int or None, got {seed!r}")
     graph = input.graph
     x = _as_tensor(input, graph, input.dtype)
-    attrs = {"p": float(p), "training": bool(training), "seed": int(seed) % 2**63}
+    attrs = {"p": float(p), "training": bool(training), "seed": int(seed) % 2**63, "fresh": fresh}
     out, _mask = graph.add("dropout", [x.id], attrs, _origin())
     return Tensor(graph, out)
 

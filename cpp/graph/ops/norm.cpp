@@ -10,6 +10,7 @@
 #include "graph/ir.h"
 #include "graph/ops/builders.h"
 #include "graph/ops/checks.h"
+#include "graph/run_context.h"
 #include "ops/dropout.h"
 
 namespace pg::graph {
@@ -207,9 +208,18 @@ std::vector<ValueType> infer_dropout(const std::vector<ValueType>& in, const Att
   return {in[0], in[0]};
 }
 
+// fresh=1 (no seed given): call k of a compiled program draws from (seed, k), so every call
+// has a new mask and a rerun of the same calls repeats them; call 0 uses the seed itself.
 std::vector<Tensor> run_dropout(const std::vector<Tensor>& in, const Attrs& attrs) {
-  return ops::dropout(in[0], attrs.f("p"), attrs.i("training") != 0,
-                      static_cast<uint64_t>(attrs.i("seed")));
+  uint64_t seed = static_cast<uint64_t>(attrs.i("seed"));
+  const uint64_t call = attrs.has("fresh") && attrs.i("fresh") ? current_call() : 0;
+  if (call) {  // splitmix64 of (seed, call): neighbouring calls get unrelated streams
+    uint64_t z = seed + call * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    seed = (z ^ (z >> 31)) >> 1;  // the seed attribute is a non-negative int64
+  }
+  return ops::dropout(in[0], attrs.f("p"), attrs.i("training") != 0, seed);
 }
 
 // gx = gy * mask / (1 - p) (mask is all ones outside training); the mask gets no gradient.
