@@ -25,7 +25,7 @@ from ._runtime import (
     set_num_threads,
     trace_kernels,
 )
-from .compile import Compiled, compile
+from .compile import PASSES, Compiled, compile
 from .functional import *  # noqa: F403
 from .functional import __all__ as _functional_all
 from .graph import Tensor, constant, grad, input, ir, manual_seed, new_graph, param
@@ -38,6 +38,7 @@ __all__ = [
     "Tensor",
     "Compiled",
     "compile",
+    "PASSES",
     "constant",
     "grad",
     "input",

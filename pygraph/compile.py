@@ -17,6 +17,8 @@ import numpy as np
 from . import _core
 from .graph import Tensor
 
+PASSES: tuple[str, ...] = tuple(_core.pass_names())  # the compiler's passes, in their order
+
 
 class Compiled:
     """A compiled graph: call it with numpy arrays by input name; numpy out."""
@@ -24,7 +26,7 @@ class Compiled:
     def __init__(
         self,
         outputs: Tensor | Sequence[Tensor],
-        optimize: bool = True,
+        optimize: bool | Sequence[str] = True,
         trace: bool = False,
         updates: Sequence[tuple[Tensor, Tensor]] = (),
     ) -> None:
@@ -42,7 +44,14 @@ class Compiled:
         n, m = len(self.outputs), len(updates)
         ids = [t.id for t in self.outputs] + [v.id for _, v in updates] + [p.id for p, _ in updates]
         self.ir_built = self.graph.print(ids) if trace else None
-        compiled = _core.compile_program(self.graph, ids, optimize, trace)
+        if isinstance(optimize, bool):
+            passes = list(PASSES) if optimize else []
+        elif isinstance(optimize, str):
+            raise TypeError(f"compile: optimize must be a bool or a list of pass names, got "
+                            f"{optimize!r}")  # fmt: skip
+        else:
+            passes = list(optimize)
+        compiled = _core.compile_program(self.graph, ids, passes, trace)
         self.program, out_ids, self.passes, self._plan = compiled
         self._out_ids = list(out_ids[:n])
         self._kept_ids = list(out_ids)  # outputs, update values, params: never in the arena
@@ -119,7 +128,7 @@ class Compiled:
 
 def compile(  # noqa: A001
     outputs: Tensor | Sequence[Tensor],
-    optimize: bool = True,
+    optimize: bool | Sequence[str] = True,
     trace: bool = False,
     updates: Sequence[tuple[Tensor, Tensor]] = (),
 ) -> Compiled:
@@ -128,7 +137,9 @@ def compile(  # noqa: A001
     updates: (param, new value) pairs, assigned after every call once all values are computed
     (a training step: see pygraph.optim).
 
-    optimize=False runs the graph as built (every pass off). trace=True keeps the IR as built
+    optimize=False runs the graph as built (every pass off); a list of pass names runs just
+    those, in their written order (pg.PASSES: simplify, fuse, plan_memory), e.g. to see what
+    one pass changes. trace=True keeps the IR as built
     (`.ir_built`) and after each pass (`.passes[k]["ir"]`); `.report()` says what each pass
     did, and PYGRAPH_LOG=passes prints each rewrite as it happens.
     """

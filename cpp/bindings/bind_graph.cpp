@@ -131,10 +131,10 @@ void bind_graph(py::module_& m) {
 
   m.def(
       "compile_program",
-      [](const std::shared_ptr<Graph>& g, const std::vector<ValueId>& outputs, bool optimize,
-         bool trace) {
+      [](const std::shared_ptr<Graph>& g, const std::vector<ValueId>& outputs,
+         const std::vector<std::string>& passes, bool trace) {
         std::vector<graph::PassReport> reports;
-        graph::Program p = graph::run_passes(*g, outputs, optimize, trace, reports);
+        graph::Program p = graph::run_passes(*g, outputs, passes, trace, reports);
         py::list reps;
         for (const auto& r : reports) {
           py::dict d;
@@ -147,7 +147,8 @@ void bind_graph(py::module_& m) {
         }
         return py::make_tuple(p.graph, p.outputs, reps, p.plan);
       },
-      py::arg("graph"), py::arg("outputs"), py::arg("optimize") = true, py::arg("trace") = false);
+      py::arg("graph"), py::arg("outputs"), py::arg("passes"), py::arg("trace") = false);
+  m.def("pass_names", &graph::pass_names);
 
   py::class_<graph::MemoryPlan, std::shared_ptr<graph::MemoryPlan>>(m, "MemoryPlan")
       .def_readonly("arena_bytes", &graph::MemoryPlan::arena_bytes)

@@ -66,9 +66,12 @@ Program plan_memory(const Program& in, PassReport& report);
 // kernel allocates nothing but the output).
 bool inplace_eligible(OpId op, int k);
 
-// The passes in their one written order.
-// optimize=false runs none (the program is the graph as built).
-Program run_passes(const Graph& g, const std::vector<ValueId>& outputs, bool optimize, bool trace,
+// The passes in their one written order: simplify, fuse, plan_memory.
+std::vector<std::string> pass_names();
+// Runs the `enabled` passes (in the written order; none: the program is the graph as built),
+// each followed by a check that the outputs kept their types. ValueError for an unknown name.
+Program run_passes(const Graph& g, const std::vector<ValueId>& outputs,
+                   const std::vector<std::string>& enabled, bool trace,
                    std::vector<PassReport>& reports);
 
 }  // namespace pg::graph

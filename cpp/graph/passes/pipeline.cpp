@@ -1,8 +1,10 @@
 // The pass pipeline: copy the outputs' subgraph into a program, then run each pass in the one
 // order written here. Reports keep node counts, rewrites and (traced) the IR after each pass.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 
 #include "graph/passes/pass.h"
 #include "graph/print.h"
@@ -45,18 +47,51 @@ Program copy_program(const Graph& src, const std::vector<ValueId>& outputs) {
 
 }  // namespace
 
-Program run_passes(const Graph& g, const std::vector<ValueId>& outputs, bool optimize, bool trace,
+namespace {
+
+using PassFn = Program (*)(const Program&, PassReport&);
+// The one written order.
+const std::pair<const char*, PassFn> kPasses[] = {
+    {"simplify", simplify}, {"fuse", fuse}, {"plan_memory", plan_memory}};
+
+// Every node's types were inferred (and checked) by its op's shape rule when a pass added it;
+// what a rewrite could still get wrong is the program's interface: each output keeps its type.
+void verify(const Program& before, const Program& after, const char* pass) {
+  for (size_t k = 0; k < before.outputs.size(); ++k) {
+    const ValueType &a = before.graph->value(before.outputs[k]).type,
+                    &b = after.graph->value(after.outputs[k]).type;
+    if (a.shape != b.shape || a.dtype != b.dtype)
+      throw std::logic_error(cat("pygraph internal error: the ", pass, " pass changed output ", k,
+                                 " from ", dtype_name(a.dtype), " ", shape_str(a.shape), " to ",
+                                 dtype_name(b.dtype), " ", shape_str(b.shape)));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> pass_names() {
+  std::vector<std::string> names;
+  for (const auto& pass : kPasses) names.emplace_back(pass.first);
+  return names;
+}
+
+Program run_passes(const Graph& g, const std::vector<ValueId>& outputs,
+                   const std::vector<std::string>& enabled, bool trace,
                    std::vector<PassReport>& reports) {
+  const std::vector<std::string> known = pass_names();
+  for (const std::string& name : enabled)
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      throw ValueError(
+          cat("compile: unknown pass '", name, "'; the passes are simplify, fuse, plan_memory"));
   Program p = copy_program(g, outputs);
-  if (!optimize) return p;
-  using PassFn = Program (*)(const Program&, PassReport&);
-  const std::pair<const char*, PassFn> passes[] = {
-      {"simplify", simplify}, {"fuse", fuse}, {"plan_memory", plan_memory}};
-  for (const auto& [name, fn] : passes) {
+  for (const auto& [name, fn] : kPasses) {
+    if (std::find(enabled.begin(), enabled.end(), name) == enabled.end()) continue;
     PassReport r;
     r.pass = name;
     r.nodes_before = count_nodes(p);
-    p = fn(p, r);
+    Program next = fn(p, r);
+    verify(p, next, name);
+    p = std::move(next);
     r.nodes_after = count_nodes(p);
     if (trace) r.ir = print(*p.graph, p.outputs);
     reports.push_back(std::move(r));
