@@ -21,7 +21,13 @@ PASSES: tuple[str, ...] = tuple(_core.pass_names())  # the compiler's passes, in
 
 
 class Compiled:
-    """A compiled graph: call it with numpy arrays by input name; numpy out."""
+    """A compiled graph: call it with numpy arrays by input name; numpy out.
+
+    Feeds are converted to their input's dtype, as numpy's astype would (float64 data for a
+    float32 input, ints for a float input; values out of float32 range become inf), except
+    that float data for an int64 input (class labels) is refused with a TypeError. Shapes must
+    match exactly: no broadcasting of feeds.
+    """
 
     def __init__(
         self,
