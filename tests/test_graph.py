@@ -204,3 +204,21 @@ def test_scalar_inputs_params_and_constants_stay_0d():
     assert float(pg.compile(y)(s=np.float32(2.0))) == 7.0
     p.value = 4.0
     assert p.value.shape == () and float(pg.compile(y)(s=2.0)) == 9.0
+
+
+def test_nodes_report_label_parameter_count_and_macs():
+    x = pg.input((2, 3, 10, 10), name="x")
+    w, b = pg.param((4, 3, 3, 3), init="he", name="w"), pg.param((4,), init="zeros", name="b")
+    g, beta = pg.param((4,), init="ones", name="g"), pg.param((4,), init="zeros", name="beta")
+    mean, var = pg.param((4,), init="zeros", name="mean"), pg.param((4,), init="ones", name="var")
+    h = pg.conv2d(x, w, b, padding=1)
+    y = pg.batch_norm(h, mean, var, g, beta)
+    z = pg.flatten(y) @ pg.param((400, 7), init="he", name="m")
+    conv, bn, mm = (h.graph.node(h.graph.value(t.id)["producer"]) for t in (h, y, z))
+    assert (conv["label"], conv["params"], conv["macs"]) == ("Conv2d", 4 * 27 + 4, 2 * 4 * 100 * 27)
+    # gamma and beta are weights; the running statistics are not
+    assert (bn["label"], bn["params"], bn["macs"]) == ("BatchNorm", 8, 0)
+    assert (mm["label"], mm["params"], mm["macs"]) == ("@", 0, 2 * 400 * 7)
+    labels = {op["name"]: op["label"] for op in pg._core.op_table()}
+    assert labels["add"] == "+" and labels["relu"] == "ReLU"
+    assert labels["conv_backward"] == "conv_backward"  # ops without a label show their name

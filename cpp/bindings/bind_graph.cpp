@@ -66,6 +66,7 @@ void bind_graph(py::module_& m) {
       d["min_inputs"] = def.min_inputs;
       d["max_inputs"] = def.max_inputs;
       d["differentiable"] = def.grad != nullptr;
+      d["label"] = def.label ? def.label : def.name;
       out.append(d);
     }
     return out;
@@ -105,7 +106,11 @@ void bind_graph(py::module_& m) {
            [](const Graph& g, graph::NodeId n) {
              const auto& node = g.node(n);
              py::dict d;
-             d["op"] = graph::op_def(node.op).name;
+             const auto& def = graph::op_def(node.op);
+             d["op"] = def.name;
+             d["label"] = def.label ? def.label : def.name;
+             d["params"] = graph::node_params(g, n);
+             d["macs"] = graph::node_macs(g, n);
              d["inputs"] = node.inputs;
              d["outputs"] = node.outputs;
              d["attrs"] = attrs_to(node.attrs);

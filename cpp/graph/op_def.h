@@ -40,7 +40,17 @@ struct OpDef {
   std::vector<ValueId> (*grad)(Graph& g, NodeId node, const std::vector<ValueId>& grad_outputs);
   // Multiply-accumulates of one call (0 for ops that are not products).
   int64_t (*macs)(const std::vector<ValueType>& in, const Attrs& attrs);
+  // How diagrams and tables name the op ("Conv2d", "+", "ReLU"); nullptr: its name.
+  const char* label = nullptr;
+  // The inputs that are a layer's weights, bit k for input k (conv: weight and bias; batch
+  // norm: gamma and beta, not the running statistics): a node's parameter count is the
+  // number of elements of those of them that are params.
+  uint32_t weights = 0;
 };
+
+// The node's parameter count and multiply-accumulates (graph/registry.cpp).
+int64_t node_params(const Graph& g, NodeId n);
+int64_t node_macs(const Graph& g, NodeId n);
 
 const OpDef& op_def(OpId op);
 OpId op_id(const std::string& name);  // ValueError for an unknown name

@@ -279,18 +279,18 @@ std::vector<ValueId> grad_maxout_backward(Graph& g, NodeId id, const std::vector
 
 // clang-format off
 //                                     name               category       inputs  shape rule      kernel                     gradient              MACs
-extern const OpDef k_leaky_relu      = {"leaky_relu",      "elementwise", 1, 1, same,           run_leaky_relu,            grad_leaky_relu,      nullptr};
-extern const OpDef k_prelu           = {"prelu",           "elementwise", 2, 2, infer_prelu,    run_prelu,                 grad_prelu,           nullptr};
-extern const OpDef k_elu             = {"elu",             "elementwise", 1, 1, same,           run_elu,                   grad_elu,             nullptr};
-extern const OpDef k_selu            = {"selu",            "elementwise", 1, 1, same,           run_unary<Unary::selu>,    grad_selu,            nullptr};
-extern const OpDef k_gelu            = {"gelu",            "elementwise", 1, 1, infer_gelu,     run_gelu,                  grad_gelu,            nullptr};
-extern const OpDef k_silu            = {"silu",            "elementwise", 1, 1, same,           run_unary<Unary::silu>,    grad_silu,            nullptr};
-extern const OpDef k_softplus        = {"softplus",        "elementwise", 1, 1, infer_softplus, run_softplus,              grad_softplus,        nullptr};
-extern const OpDef k_maxout          = {"maxout",          "reduce",      1, 1, infer_maxout,   run_maxout,                grad_maxout,          nullptr};
-extern const OpDef k_maxout_backward = {"maxout_backward", "grad",        2, 2, infer_maxout_backward, run_maxout_backward, grad_maxout_backward, nullptr};
-extern const OpDef k_sqrt            = {"sqrt",            "elementwise", 1, 1, same,           run_unary<Unary::sqrt>,    grad_sqrt,            nullptr};
-extern const OpDef k_abs             = {"abs",             "elementwise", 1, 1, same,           run_unary<Unary::abs>,     grad_abs,             nullptr};
-extern const OpDef k_erf             = {"erf",             "elementwise", 1, 1, same,           run_unary<Unary::erf>,     grad_erf,             nullptr};
+extern const OpDef k_leaky_relu      = {"leaky_relu",      "elementwise", 1, 1, same,           run_leaky_relu,            grad_leaky_relu,      nullptr, "LeakyReLU", 0};
+extern const OpDef k_prelu           = {"prelu",           "elementwise", 2, 2, infer_prelu,    run_prelu,                 grad_prelu,           nullptr, "PReLU", 2};
+extern const OpDef k_elu             = {"elu",             "elementwise", 1, 1, same,           run_elu,                   grad_elu,             nullptr, "ELU", 0};
+extern const OpDef k_selu            = {"selu",            "elementwise", 1, 1, same,           run_unary<Unary::selu>,    grad_selu,            nullptr, "SELU", 0};
+extern const OpDef k_gelu            = {"gelu",            "elementwise", 1, 1, infer_gelu,     run_gelu,                  grad_gelu,            nullptr, "GELU", 0};
+extern const OpDef k_silu            = {"silu",            "elementwise", 1, 1, same,           run_unary<Unary::silu>,    grad_silu,            nullptr, "SiLU", 0};
+extern const OpDef k_softplus        = {"softplus",        "elementwise", 1, 1, infer_softplus, run_softplus,              grad_softplus,        nullptr, "Softplus", 0};
+extern const OpDef k_maxout          = {"maxout",          "reduce",      1, 1, infer_maxout,   run_maxout,                grad_maxout,          nullptr, "Maxout", 0};
+extern const OpDef k_maxout_backward = {"maxout_backward", "grad",        2, 2, infer_maxout_backward, run_maxout_backward, grad_maxout_backward, nullptr, nullptr, 0};
+extern const OpDef k_sqrt            = {"sqrt",            "elementwise", 1, 1, same,           run_unary<Unary::sqrt>,    grad_sqrt,            nullptr, "√", 0};
+extern const OpDef k_abs             = {"abs",             "elementwise", 1, 1, same,           run_unary<Unary::abs>,     grad_abs,             nullptr, "|x|", 0};
+extern const OpDef k_erf             = {"erf",             "elementwise", 1, 1, same,           run_unary<Unary::erf>,     grad_erf,             nullptr, "erf", 0};
 // clang-format on
 
 }  // namespace pg::graph

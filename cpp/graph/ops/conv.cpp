@@ -196,14 +196,14 @@ std::vector<ValueId> grad_backward(Graph& g, NodeId id, const std::vector<ValueI
 
 // clang-format off
 //                                            name                       category  inputs  shape rule                        kernel                       gradient             MACs
-extern const OpDef k_conv1d                  = {"conv1d",                  "conv", 2, 3, infer_conv<1>,                   run_conv<1>,                 grad_conv,           macs_conv};
-extern const OpDef k_conv2d                  = {"conv2d",                  "conv", 2, 3, infer_conv<2>,                   run_conv<2>,                 grad_conv,           macs_conv};
-extern const OpDef k_conv3d                  = {"conv3d",                  "conv", 2, 3, infer_conv<3>,                   run_conv<3>,                 grad_conv,           macs_conv};
-extern const OpDef k_conv_backward           = {"conv_backward",           "grad", 3, 4, infer_conv_backward,             run_conv_backward,           grad_backward<false>, nullptr};
-extern const OpDef k_conv_transpose1d        = {"conv_transpose1d",        "conv", 2, 3, infer_conv_transpose<1>,         run_conv_transpose<1>,       grad_conv_transpose, macs_conv_transpose};
-extern const OpDef k_conv_transpose2d        = {"conv_transpose2d",        "conv", 2, 3, infer_conv_transpose<2>,         run_conv_transpose<2>,       grad_conv_transpose, macs_conv_transpose};
-extern const OpDef k_conv_transpose3d        = {"conv_transpose3d",        "conv", 2, 3, infer_conv_transpose<3>,         run_conv_transpose<3>,       grad_conv_transpose, macs_conv_transpose};
-extern const OpDef k_conv_transpose_backward = {"conv_transpose_backward", "grad", 3, 4, infer_conv_transpose_backward,   run_conv_transpose_backward, grad_backward<true>, nullptr};
+extern const OpDef k_conv1d                  = {"conv1d",                  "conv", 2, 3, infer_conv<1>,                   run_conv<1>,                 grad_conv,           macs_conv, "Conv1d", 6};
+extern const OpDef k_conv2d                  = {"conv2d",                  "conv", 2, 3, infer_conv<2>,                   run_conv<2>,                 grad_conv,           macs_conv, "Conv2d", 6};
+extern const OpDef k_conv3d                  = {"conv3d",                  "conv", 2, 3, infer_conv<3>,                   run_conv<3>,                 grad_conv,           macs_conv, "Conv3d", 6};
+extern const OpDef k_conv_backward           = {"conv_backward",           "grad", 3, 4, infer_conv_backward,             run_conv_backward,           grad_backward<false>, nullptr, nullptr, 0};
+extern const OpDef k_conv_transpose1d        = {"conv_transpose1d",        "conv", 2, 3, infer_conv_transpose<1>,         run_conv_transpose<1>,       grad_conv_transpose, macs_conv_transpose, "ConvTranspose1d", 6};
+extern const OpDef k_conv_transpose2d        = {"conv_transpose2d",        "conv", 2, 3, infer_conv_transpose<2>,         run_conv_transpose<2>,       grad_conv_transpose, macs_conv_transpose, "ConvTranspose2d", 6};
+extern const OpDef k_conv_transpose3d        = {"conv_transpose3d",        "conv", 2, 3, infer_conv_transpose<3>,         run_conv_transpose<3>,       grad_conv_transpose, macs_conv_transpose, "ConvTranspose3d", 6};
+extern const OpDef k_conv_transpose_backward = {"conv_transpose_backward", "grad", 3, 4, infer_conv_transpose_backward,   run_conv_transpose_backward, grad_backward<true>, nullptr, nullptr, 0};
 // clang-format on
 
 }  // namespace pg::graph

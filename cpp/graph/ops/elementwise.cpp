@@ -116,7 +116,7 @@ std::vector<Tensor> run_step(const std::vector<Tensor>& in, const Attrs&) {
 
 }  // namespace
 
-#define PG_BINARY(name, B)                                                                    \
+#define PG_BINARY(name, B, label)                                                             \
   extern const OpDef k_##name = {                                                             \
       #name,                                                                                  \
       "elementwise",                                                                          \
@@ -125,24 +125,25 @@ std::vector<Tensor> run_step(const std::vector<Tensor>& in, const Attrs&) {
       [](const std::vector<ValueType>& in, const Attrs&) { return infer_binary(#name, in); }, \
       run_binary<Binary::B>,                                                                  \
       grad_##name,                                                                            \
-      nullptr};
-PG_BINARY(add, add)
-PG_BINARY(sub, sub)
-PG_BINARY(mul, mul)
-PG_BINARY(div, div)
+      nullptr,                                                                                \
+      label};
+PG_BINARY(add, add, "+")
+PG_BINARY(sub, sub, "−")
+PG_BINARY(mul, mul, "×")
+PG_BINARY(div, div, "÷")
 #undef PG_BINARY
 
-#define PG_UNARY(name)                                                          \
-  extern const OpDef k_##name = {#name, "elementwise",          1,           1, \
-                                 same,  run_unary<Unary::name>, grad_##name, nullptr};
-PG_UNARY(neg)
-PG_UNARY(exp)
-PG_UNARY(log)
-PG_UNARY(relu)
-PG_UNARY(sigmoid)
-PG_UNARY(tanh)
+#define PG_UNARY(name, label)     \
+  extern const OpDef k_##name = { \
+      #name, "elementwise", 1, 1, same, run_unary<Unary::name>, grad_##name, nullptr, label};
+PG_UNARY(neg, "−x")
+PG_UNARY(exp, "exp")
+PG_UNARY(log, "log")
+PG_UNARY(relu, "ReLU")
+PG_UNARY(sigmoid, "σ")
+PG_UNARY(tanh, "tanh")
 #undef PG_UNARY
 
-extern const OpDef k_step = {"step", "grad", 1, 1, same, run_step, nullptr, nullptr};
+extern const OpDef k_step = {"step", "grad", 1, 1, same, run_step, nullptr, nullptr, "step", 0};
 
 }  // namespace pg::graph

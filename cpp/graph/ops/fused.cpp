@@ -95,8 +95,8 @@ std::vector<Tensor> run_fused(const std::vector<Tensor>& in, const Attrs& at) {
 }  // namespace
 
 // clang-format off
-extern const OpDef k_gemm              = {"gemm",              "fused", 2, 3,   infer_gemm,  run_gemm,  nullptr, macs_gemm};
-extern const OpDef k_fused_elementwise = {"fused_elementwise", "fused", 1, 256, infer_fused, run_fused, nullptr, nullptr};
+extern const OpDef k_gemm              = {"gemm",              "fused", 2, 3,   infer_gemm,  run_gemm,  nullptr, macs_gemm, "GEMM", 0};
+extern const OpDef k_fused_elementwise = {"fused_elementwise", "fused", 1, 256, infer_fused, run_fused, nullptr, nullptr, "fused", 0};
 // clang-format on
 
 }  // namespace pg::graph

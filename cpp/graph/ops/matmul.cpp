@@ -53,7 +53,7 @@ int64_t macs_matmul(const std::vector<ValueType>& in, const Attrs& attrs) {
 
 }  // namespace
 
-extern const OpDef k_matmul = {"matmul",     "matmul",   2,           2,
-                               infer_matmul, run_matmul, grad_matmul, macs_matmul};
+extern const OpDef k_matmul = {"matmul",   "matmul",    2,           2,  infer_matmul,
+                               run_matmul, grad_matmul, macs_matmul, "@"};
 
 }  // namespace pg::graph

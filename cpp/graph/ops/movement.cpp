@@ -316,18 +316,18 @@ std::vector<Tensor> run_arg(const std::vector<Tensor>& in, const Attrs& attrs) {
 
 // clang-format off
 //                                   name             category inputs        shape rule                      kernel                         gradient                         MACs
-extern const OpDef k_permute       = {"permute",       "shape",  1, 1,       infer_permute,                  run_permute,                   grad_permute,                    nullptr};
-extern const OpDef k_flatten       = {"flatten",       "shape",  1, 1,       infer_flatten,                  run_flatten,                   grad_flatten,                    nullptr};
-extern const OpDef k_concat        = {"concat",        "shape",  1, INT_MAX, infer_concat,                   run_concat,                    grad_concat,                     nullptr};
-extern const OpDef k_slice         = {"slice",         "shape",  1, 1,       infer_slice,                    run_slice,                     grad_slice,                      nullptr};
-extern const OpDef k_pad           = {"pad",           "shape",  1, 1,       infer_pad,                      run_pad,                       grad_pad,                        nullptr};
-extern const OpDef k_pad_backward  = {"pad_backward",  "grad",   1, 1,       infer_pad_backward,             run_pad_backward,              grad_pad_backward,               nullptr};
-extern const OpDef k_amax          = {"amax",          "reduce", 1, 1,       infer_extreme<false>,           run_extreme<false>,            grad_extreme<false>,             nullptr};
-extern const OpDef k_amin          = {"amin",          "reduce", 1, 1,       infer_extreme<true>,            run_extreme<true>,             grad_extreme<true>,              nullptr};
-extern const OpDef k_amax_backward = {"amax_backward", "grad",   2, 2,       infer_extreme_backward<false>,  run_extreme_backward<false>,   grad_extreme_backward<false>,    nullptr};
-extern const OpDef k_amin_backward = {"amin_backward", "grad",   2, 2,       infer_extreme_backward<true>,   run_extreme_backward<true>,    grad_extreme_backward<true>,     nullptr};
-extern const OpDef k_argmax        = {"argmax",        "reduce", 1, 1,       infer_arg<false>,               run_arg<false>,                nullptr,                         nullptr};
-extern const OpDef k_argmin        = {"argmin",        "reduce", 1, 1,       infer_arg<true>,                run_arg<true>,                 nullptr,                         nullptr};
+extern const OpDef k_permute       = {"permute",       "shape",  1, 1,       infer_permute,                  run_permute,                   grad_permute,                    nullptr, "permute", 0};
+extern const OpDef k_flatten       = {"flatten",       "shape",  1, 1,       infer_flatten,                  run_flatten,                   grad_flatten,                    nullptr, "Flatten", 0};
+extern const OpDef k_concat        = {"concat",        "shape",  1, INT_MAX, infer_concat,                   run_concat,                    grad_concat,                     nullptr, "concat", 0};
+extern const OpDef k_slice         = {"slice",         "shape",  1, 1,       infer_slice,                    run_slice,                     grad_slice,                      nullptr, "slice", 0};
+extern const OpDef k_pad           = {"pad",           "shape",  1, 1,       infer_pad,                      run_pad,                       grad_pad,                        nullptr, "pad", 0};
+extern const OpDef k_pad_backward  = {"pad_backward",  "grad",   1, 1,       infer_pad_backward,             run_pad_backward,              grad_pad_backward,               nullptr, nullptr, 0};
+extern const OpDef k_amax          = {"amax",          "reduce", 1, 1,       infer_extreme<false>,           run_extreme<false>,            grad_extreme<false>,             nullptr, "max", 0};
+extern const OpDef k_amin          = {"amin",          "reduce", 1, 1,       infer_extreme<true>,            run_extreme<true>,             grad_extreme<true>,              nullptr, "min", 0};
+extern const OpDef k_amax_backward = {"amax_backward", "grad",   2, 2,       infer_extreme_backward<false>,  run_extreme_backward<false>,   grad_extreme_backward<false>,    nullptr, nullptr, 0};
+extern const OpDef k_amin_backward = {"amin_backward", "grad",   2, 2,       infer_extreme_backward<true>,   run_extreme_backward<true>,    grad_extreme_backward<true>,     nullptr, nullptr, 0};
+extern const OpDef k_argmax        = {"argmax",        "reduce", 1, 1,       infer_arg<false>,               run_arg<false>,                nullptr,                         nullptr, "argmax", 0};
+extern const OpDef k_argmin        = {"argmin",        "reduce", 1, 1,       infer_arg<true>,                run_arg<true>,                 nullptr,                         nullptr, "argmin", 0};
 // clang-format on
 
 }  // namespace pg::graph

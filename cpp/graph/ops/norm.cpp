@@ -235,13 +235,13 @@ std::vector<ValueId> grad_dropout(Graph& g, NodeId id, const std::vector<ValueId
 
 // clang-format off
 //                                         name                   category inputs shape rule                 kernel                   gradient          MACs
-extern const OpDef k_softmax             = {"softmax",             "norm", 1, 1, infer_softmax<false>,      run_softmax,             grad_softmax,     nullptr};
-extern const OpDef k_log_softmax         = {"log_softmax",         "norm", 1, 1, infer_softmax<true>,       run_log_softmax,         grad_log_softmax, nullptr};
-extern const OpDef k_layer_norm          = {"layer_norm",          "norm", 1, 3, infer_layer_norm,          run_layer_norm,          grad_layer_norm,  nullptr};
-extern const OpDef k_layer_norm_backward = {"layer_norm_backward", "grad", 2, 4, infer_layer_norm_backward, run_layer_norm_backward, nullptr,          nullptr};
-extern const OpDef k_batch_norm          = {"batch_norm",          "norm", 3, 5, infer_batch_norm,          run_batch_norm,          grad_batch_norm,  nullptr};
-extern const OpDef k_batch_norm_backward = {"batch_norm_backward", "grad", 4, 6, infer_batch_norm_backward, run_batch_norm_backward, nullptr,          nullptr};
-extern const OpDef k_dropout             = {"dropout",             "norm", 1, 1, infer_dropout,             run_dropout,             grad_dropout,     nullptr};
+extern const OpDef k_softmax             = {"softmax",             "norm", 1, 1, infer_softmax<false>,      run_softmax,             grad_softmax,     nullptr, "Softmax", 0};
+extern const OpDef k_log_softmax         = {"log_softmax",         "norm", 1, 1, infer_softmax<true>,       run_log_softmax,         grad_log_softmax, nullptr, "LogSoftmax", 0};
+extern const OpDef k_layer_norm          = {"layer_norm",          "norm", 1, 3, infer_layer_norm,          run_layer_norm,          grad_layer_norm,  nullptr, "LayerNorm", 6};
+extern const OpDef k_layer_norm_backward = {"layer_norm_backward", "grad", 2, 4, infer_layer_norm_backward, run_layer_norm_backward, nullptr,          nullptr, nullptr, 0};
+extern const OpDef k_batch_norm          = {"batch_norm",          "norm", 3, 5, infer_batch_norm,          run_batch_norm,          grad_batch_norm,  nullptr, "BatchNorm", 24};
+extern const OpDef k_batch_norm_backward = {"batch_norm_backward", "grad", 4, 6, infer_batch_norm_backward, run_batch_norm_backward, nullptr,          nullptr, nullptr, 0};
+extern const OpDef k_dropout             = {"dropout",             "norm", 1, 1, infer_dropout,             run_dropout,             grad_dropout,     nullptr, "Dropout", 0};
 // clang-format on
 
 }  // namespace pg::graph

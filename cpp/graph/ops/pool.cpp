@@ -418,22 +418,22 @@ std::vector<ValueId> grad_unpool_backward(Graph& g, NodeId id, const std::vector
 
 // clang-format off
 //                                               name                           category  inputs  shape rule                    kernel                        gradient                  MACs
-extern const OpDef k_max_pool1d                 = {"max_pool1d",                 "pool", 1, 1, infer_max_pool<1>,            run_max_pool<1>,              grad_max_pool,            nullptr};
-extern const OpDef k_max_pool2d                 = {"max_pool2d",                 "pool", 1, 1, infer_max_pool<2>,            run_max_pool<2>,              grad_max_pool,            nullptr};
-extern const OpDef k_max_pool_backward          = {"max_pool_backward",          "grad", 3, 3, infer_max_pool_backward,      run_max_pool_backward,        grad_max_pool_backward,   nullptr};
-extern const OpDef k_avg_pool1d                 = {"avg_pool1d",                 "pool", 1, 1, infer_avg_pool<1>,            run_avg_pool<1>,              grad_avg_pool,            nullptr};
-extern const OpDef k_avg_pool2d                 = {"avg_pool2d",                 "pool", 1, 1, infer_avg_pool<2>,            run_avg_pool<2>,              grad_avg_pool,            nullptr};
-extern const OpDef k_avg_pool_backward          = {"avg_pool_backward",          "grad", 2, 2, infer_avg_pool_backward,      run_avg_pool_backward,        grad_avg_pool_backward,   nullptr};
-extern const OpDef k_adaptive_avg_pool1d        = {"adaptive_avg_pool1d",        "pool", 1, 1, infer_adaptive<1>,            run_adaptive<1>,              grad_adaptive,            nullptr};
-extern const OpDef k_adaptive_avg_pool2d        = {"adaptive_avg_pool2d",        "pool", 1, 1, infer_adaptive<2>,            run_adaptive<2>,              grad_adaptive,            nullptr};
-extern const OpDef k_adaptive_avg_pool_backward = {"adaptive_avg_pool_backward", "grad", 2, 2, infer_adaptive_backward,      run_adaptive_backward,        grad_adaptive_backward,   nullptr};
-extern const OpDef k_global_avg_pool2d          = {"global_avg_pool2d",          "pool", 1, 1, infer_global<false>,          run_global<false>,            grad_global<false>,       nullptr};
-extern const OpDef k_global_max_pool2d          = {"global_max_pool2d",          "pool", 1, 1, infer_global<true>,           run_global<true>,             grad_global<true>,        nullptr};
-extern const OpDef k_global_avg_pool2d_backward = {"global_avg_pool2d_backward", "grad", 2, 2, infer_global_backward<false>, run_global_backward<false>,   grad_global_avg_backward, nullptr};
-extern const OpDef k_global_max_pool2d_backward = {"global_max_pool2d_backward", "grad", 2, 2, infer_global_backward<true>,  run_global_backward<true>,    grad_global_max_backward, nullptr};
-extern const OpDef k_max_unpool2d               = {"max_unpool2d",               "pool", 2, 2, infer_unpool,                 run_unpool,                   grad_unpool,              nullptr};
-extern const OpDef k_max_unpool2d_backward      = {"max_unpool2d_backward",      "grad", 3, 3, infer_unpool_backward,        run_unpool_backward,          grad_unpool_backward,     nullptr};
-extern const OpDef k_take_at_indices            = {"take_at_indices",            "grad", 2, 2, infer_take,                   run_take,                     nullptr,                  nullptr};
+extern const OpDef k_max_pool1d                 = {"max_pool1d",                 "pool", 1, 1, infer_max_pool<1>,            run_max_pool<1>,              grad_max_pool,            nullptr, "MaxPool1d", 0};
+extern const OpDef k_max_pool2d                 = {"max_pool2d",                 "pool", 1, 1, infer_max_pool<2>,            run_max_pool<2>,              grad_max_pool,            nullptr, "MaxPool2d", 0};
+extern const OpDef k_max_pool_backward          = {"max_pool_backward",          "grad", 3, 3, infer_max_pool_backward,      run_max_pool_backward,        grad_max_pool_backward,   nullptr, nullptr, 0};
+extern const OpDef k_avg_pool1d                 = {"avg_pool1d",                 "pool", 1, 1, infer_avg_pool<1>,            run_avg_pool<1>,              grad_avg_pool,            nullptr, "AvgPool1d", 0};
+extern const OpDef k_avg_pool2d                 = {"avg_pool2d",                 "pool", 1, 1, infer_avg_pool<2>,            run_avg_pool<2>,              grad_avg_pool,            nullptr, "AvgPool2d", 0};
+extern const OpDef k_avg_pool_backward          = {"avg_pool_backward",          "grad", 2, 2, infer_avg_pool_backward,      run_avg_pool_backward,        grad_avg_pool_backward,   nullptr, nullptr, 0};
+extern const OpDef k_adaptive_avg_pool1d        = {"adaptive_avg_pool1d",        "pool", 1, 1, infer_adaptive<1>,            run_adaptive<1>,              grad_adaptive,            nullptr, "AdaptiveAvgPool1d", 0};
+extern const OpDef k_adaptive_avg_pool2d        = {"adaptive_avg_pool2d",        "pool", 1, 1, infer_adaptive<2>,            run_adaptive<2>,              grad_adaptive,            nullptr, "AdaptiveAvgPool2d", 0};
+extern const OpDef k_adaptive_avg_pool_backward = {"adaptive_avg_pool_backward", "grad", 2, 2, infer_adaptive_backward,      run_adaptive_backward,        grad_adaptive_backward,   nullptr, nullptr, 0};
+extern const OpDef k_global_avg_pool2d          = {"global_avg_pool2d",          "pool", 1, 1, infer_global<false>,          run_global<false>,            grad_global<false>,       nullptr, "GlobalAvgPool2d", 0};
+extern const OpDef k_global_max_pool2d          = {"global_max_pool2d",          "pool", 1, 1, infer_global<true>,           run_global<true>,             grad_global<true>,        nullptr, "GlobalMaxPool2d", 0};
+extern const OpDef k_global_avg_pool2d_backward = {"global_avg_pool2d_backward", "grad", 2, 2, infer_global_backward<false>, run_global_backward<false>,   grad_global_avg_backward, nullptr, nullptr, 0};
+extern const OpDef k_global_max_pool2d_backward = {"global_max_pool2d_backward", "grad", 2, 2, infer_global_backward<true>,  run_global_backward<true>,    grad_global_max_backward, nullptr, nullptr, 0};
+extern const OpDef k_max_unpool2d               = {"max_unpool2d",               "pool", 2, 2, infer_unpool,                 run_unpool,                   grad_unpool,              nullptr, "MaxUnpool2d", 0};
+extern const OpDef k_max_unpool2d_backward      = {"max_unpool2d_backward",      "grad", 3, 3, infer_unpool_backward,        run_unpool_backward,          grad_unpool_backward,     nullptr, nullptr, 0};
+extern const OpDef k_take_at_indices            = {"take_at_indices",            "grad", 2, 2, infer_take,                   run_take,                     nullptr,                  nullptr, nullptr, 0};
 // clang-format on
 
 }  // namespace pg::graph

@@ -155,13 +155,13 @@ std::vector<Tensor> run_fill(const std::vector<Tensor>&, const Attrs& attrs) {
 
 // clang-format off
 //                                  name            category  inputs  shape rule           kernel            gradient            MACs
-extern const OpDef k_sum          = {"sum",          "reduce", 1, 1, infer_reduce<false>, run_sum,          grad_reduce<false>, nullptr};
-extern const OpDef k_mean         = {"mean",         "reduce", 1, 1, infer_reduce<true>,  run_mean,         grad_reduce<true>,  nullptr};
-extern const OpDef k_sum_to       = {"sum_to",       "grad",   1, 1, infer_sum_to,        run_sum_to,       grad_sum_to,        nullptr};
-extern const OpDef k_broadcast_to = {"broadcast_to", "grad",   1, 1, infer_broadcast_to,  run_broadcast_to, grad_broadcast_to,  nullptr};
-extern const OpDef k_reshape      = {"reshape",      "shape",  1, 1, infer_reshape,       run_reshape,      grad_reshape,       nullptr};
-extern const OpDef k_transpose    = {"transpose",    "shape",  1, 1, infer_transpose,     run_transpose,    grad_transpose,     nullptr};
-extern const OpDef k_fill         = {"fill",         "source", 0, 0, infer_fill,          run_fill,         nullptr,            nullptr};
+extern const OpDef k_sum          = {"sum",          "reduce", 1, 1, infer_reduce<false>, run_sum,          grad_reduce<false>, nullptr, "Σ", 0};
+extern const OpDef k_mean         = {"mean",         "reduce", 1, 1, infer_reduce<true>,  run_mean,         grad_reduce<true>,  nullptr, "mean", 0};
+extern const OpDef k_sum_to       = {"sum_to",       "grad",   1, 1, infer_sum_to,        run_sum_to,       grad_sum_to,        nullptr, "Σ to shape", 0};
+extern const OpDef k_broadcast_to = {"broadcast_to", "grad",   1, 1, infer_broadcast_to,  run_broadcast_to, grad_broadcast_to,  nullptr, "broadcast", 0};
+extern const OpDef k_reshape      = {"reshape",      "shape",  1, 1, infer_reshape,       run_reshape,      grad_reshape,       nullptr, "reshape", 0};
+extern const OpDef k_transpose    = {"transpose",    "shape",  1, 1, infer_transpose,     run_transpose,    grad_transpose,     nullptr, "ᵀ", 0};
+extern const OpDef k_fill         = {"fill",         "source", 0, 0, infer_fill,          run_fill,         nullptr,            nullptr, "fill", 0};
 // clang-format on
 
 }  // namespace pg::graph
