@@ -23,6 +23,7 @@ __all__ = ["SHAPES_CLASSES", "batches", "digits", "draw_shape", "resize_bilinear
 SHAPES_CLASSES = ("circle", "square", "triangle")
 
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Batch = tuple[np.ndarray, np.ndarray]
 
 
 def _check_fraction(fn: str, test_fraction: float) -> None:
@@ -159,7 +160,7 @@ def shapes(n: int = 600, size: int = 32, noise: float = 0.1, test_fraction: floa
 
 
 def batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
-            seed: int | None = 0, drop_last: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+            seed: int | None = 0, drop_last: bool = False) -> Iterator[Batch]:  # fmt: skip
     """Minibatches (X[idx], y[idx]) covering every sample once, in a seeded random order
     (shuffle=True) or in order. drop_last=True skips a short last batch (a compiled step has
     a fixed batch size). Pass a different seed per epoch for a new order each epoch.

@@ -116,8 +116,11 @@ def test_schedules_change_the_compiled_step_like_torch(name, cls, kwargs, sched,
     prob.check_params()
 
 
-@pytest.mark.parametrize("sched,skw", [("StepLR", dict(step_size=3, gamma=0.7)),
-                                       ("CosineAnnealingLR", dict(T_max=5, eta_min=0.01))])  # fmt: skip
+SCHEDULE_ARGS = [("StepLR", dict(step_size=3, gamma=0.7)),
+                 ("CosineAnnealingLR", dict(T_max=5, eta_min=0.01))]  # fmt: skip
+
+
+@pytest.mark.parametrize("sched,skw", SCHEDULE_ARGS)
 def test_schedule_values_match_torch_over_many_epochs(sched, skw):
     torch = torch_or_skip()
     opt = pg.optim.SGD(lr=0.5)
