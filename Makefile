@@ -18,12 +18,14 @@ build: deps
 	    -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir) > $(BUILD).configure.log
 	$(VENV)/bin/ninja -C $(BUILD)
 
-# Python packages from PyPI; Graphviz's dot from Debian's packages when it is missing.
+# Python packages from PyPI (the package's dependencies and its `data` extra); Graphviz's dot
+# from Debian's packages when it is missing.
 deps: $(VENV)/.deps
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
-	$(PIP) "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja numpy
+	$(PIP) "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja numpy safetensors tqdm
+	$(PIP) scikit-learn  # the `data` extra: pg.data.digits (the demo trains on it)
 	command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
 	mkdir -p build && touch $@
 

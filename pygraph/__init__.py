@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - only without a built extension
         "repository (or `pip install .`)."
     ) from exc
 
-from . import ops, optim
+from . import data, io, ops, optim
 from ._runtime import (
     active_isa,
     hardware_isa,
@@ -29,12 +29,17 @@ from .compile import PASSES, Compiled, compile
 from .functional import *  # noqa: F403
 from .functional import __all__ as _functional_all
 from .graph import Tensor, constant, grad, input, ir, manual_seed, new_graph, param
+from .io import load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "data",
+    "io",
     "ops",
     "optim",
+    "load",
+    "save",
     "Tensor",
     "Compiled",
     "compile",

@@ -2,8 +2,10 @@
 into one call that runs in C++.
 
 An optimizer turns (params, grads) into (param, new value) pairs built from graph ops; its
-state (momentum, Adam's moments and step count) lives in params of its own. The formulas are
-torch.optim's, so a few steps match PyTorch.
+state (momentum, Adam's moments and step count) lives in params of its own, and so does the
+learning rate (`optimizer.lr_param`, 0-d): a schedule (StepLR, CosineAnnealingLR) assigns it
+between calls, so the compiled step is never rebuilt. The formulas are torch.optim's, so a few
+steps match PyTorch.
 
 >>> import numpy as np, pygraph as pg
 >>> pg.new_graph()
@@ -20,13 +22,49 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from .compile import Compiled, compile
 from .functional import exp, sqrt
 from .graph import Tensor, constant, grad, param
 
 
 class Optimizer:
-    """Base: `updates(params, grads)` gives the update pairs; `minimize` compiles a step."""
+    """Base: `updates(params, grads)` gives the update pairs; `minimize` compiles a step.
+
+    The learning rate lives in a 0-d param the updates read (`lr_param`); assigning `lr`
+    writes it, and every step compiled from this optimizer uses the new rate at its next call.
+    """
+
+    def __init__(self, lr: float) -> None:
+        self._lr_params: list[Tensor] = []  # one per graph and dtype the updates were built in
+        self.lr = lr
+
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        if not value >= 0:
+            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {value}")
+        self._lr = float(value)
+        for p in self._lr_params:
+            p.value = np.array(self._lr, dtype=p.dtype)
+
+    @property
+    def lr_param(self) -> Tensor | None:
+        """The 0-d param holding the learning rate (None until updates are built)."""
+        return self._lr_params[-1] if self._lr_params else None
+
+    def _lr_for(self, like: Tensor) -> Tensor:
+        """The lr param of like's graph and dtype, made on first use."""
+        for p in self._lr_params:
+            if p.graph is like.graph and p.dtype == like.dtype:
+                return p
+        p = param((), init=np.array(self._lr), name=f"{like.name}.lr", dtype=like.dtype)
+        self._lr_params.append(p)
+        return p
 
     def updates(self, params: Sequence[Tensor], grads: Sequence[Tensor]) -> list[tuple]:
         raise NotImplementedError
@@ -51,8 +89,8 @@ class SGD(Optimizer):
                              f"{momentum}, {weight_decay}")  # fmt: skip
         if nesterov and momentum <= 0:
             raise ValueError("SGD: nesterov needs momentum > 0")
-        self.lr, self.momentum = lr, momentum
-        self.weight_decay, self.nesterov = weight_decay, nesterov
+        super().__init__(lr)
+        self.momentum, self.weight_decay, self.nesterov = momentum, weight_decay, nesterov
 
     def updates(self, params: Sequence[Tensor], grads: Sequence[Tensor]) -> list[tuple]:
         pairs = []
@@ -64,25 +102,29 @@ class SGD(Optimizer):
                 new_buf = buf * self.momentum + g  # zero start = torch's first step (buf = g)
                 pairs.append((buf, new_buf))
                 g = g + new_buf * self.momentum if self.nesterov else new_buf
-            pairs.append((p, p - g * self.lr))
+            pairs.append((p, p - g * self._lr_for(p)))
         return pairs
 
 
 class Adam(Optimizer):
-    """Adam with bias correction and L2 weight decay (torch.optim.Adam)."""
+    """Adam with bias correction and L2 weight decay added to the gradient (torch.optim.Adam)."""
+
+    decoupled = False  # AdamW decays the weights themselves instead
 
     def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:  # fmt: skip
         b1, b2 = betas
-        if not (0 <= b1 < 1 and 0 <= b2 < 1) or lr < 0 or eps < 0:
-            raise ValueError(f"Adam: need 0 <= betas < 1, lr >= 0, eps >= 0; got {betas}, {lr}, "
-                             f"{eps}")  # fmt: skip
-        self.lr, self.b1, self.b2, self.eps, self.weight_decay = lr, b1, b2, eps, weight_decay
+        name = type(self).__name__
+        if not (0 <= b1 < 1 and 0 <= b2 < 1) or lr < 0 or eps < 0 or weight_decay < 0:
+            raise ValueError(f"{name}: need 0 <= betas < 1, lr >= 0, eps >= 0, weight_decay "
+                             f">= 0; got {betas}, {lr}, {eps}, {weight_decay}")  # fmt: skip
+        super().__init__(lr)
+        self.b1, self.b2, self.eps, self.weight_decay = b1, b2, eps, weight_decay
 
     def updates(self, params: Sequence[Tensor], grads: Sequence[Tensor]) -> list[tuple]:
         if not params:
             return []
-        dtype = params[0].dtype
+        dtype, lr = params[0].dtype, self._lr_for(params[0])
         t = param((), init="zeros", name=f"{params[0].name}.adam_step", dtype=dtype)
         t_new = t + 1.0
         # bias corrections 1 - b^t, with b^t = exp(t ln b)
@@ -90,12 +132,88 @@ class Adam(Optimizer):
         bc2 = 1.0 - exp(t_new * math.log(self.b2)) if self.b2 > 0 else constant(1.0, dtype)
         pairs = [(t, t_new)]
         for p, g in zip(params, grads):
-            if self.weight_decay:
+            base = p
+            if self.weight_decay and self.decoupled:
+                base = p * (1.0 - lr * self.weight_decay)
+            elif self.weight_decay:
                 g = g + p * self.weight_decay
             m = param(p.shape, init="zeros", name=f"{p.name}.exp_avg", dtype=p.dtype)
             v = param(p.shape, init="zeros", name=f"{p.name}.exp_avg_sq", dtype=p.dtype)
             m_new = m * self.b1 + g * (1.0 - self.b1)
             v_new = v * self.b2 + g * g * (1.0 - self.b2)
             denom = sqrt(v_new) / sqrt(bc2) + self.eps
-            pairs += [(m, m_new), (v, v_new), (p, p - (m_new / denom) * (self.lr / bc1))]
+            pairs += [(m, m_new), (v, v_new), (p, base - (m_new / denom) * (lr / bc1))]
         return pairs
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (torch.optim.AdamW): each step first scales the
+    weights by 1 - lr * weight_decay, and the gradient carries no decay term."""
+
+    decoupled = True
+
+    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:  # fmt: skip
+        super().__init__(lr, betas, eps, weight_decay)
+
+
+class LRScheduler:
+    """Base of the learning-rate schedules: `step()` (once per epoch, after training it)
+    advances `last_epoch` and assigns the optimizer's lr; compiled steps read it at once."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+
+    def lr_at(self, epoch: int) -> float:
+        raise NotImplementedError
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+    def get_last_lr(self) -> list[float]:
+        return [self.optimizer.lr]
+
+
+class StepLR(LRScheduler):
+    """lr = base_lr * gamma ** (epoch // step_size) (torch.optim.lr_scheduler.StepLR).
+
+    >>> opt = SGD(lr=1.0)
+    >>> sched = StepLR(opt, step_size=2, gamma=0.5)
+    >>> [(sched.step(), opt.lr)[1] for _ in range(5)]
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        if int(step_size) < 1 or not gamma > 0:
+            raise ValueError(f"StepLR: need step_size >= 1 and gamma > 0, got {step_size}, "
+                             f"{gamma}")  # fmt: skip
+        super().__init__(optimizer)
+        self.step_size, self.gamma = int(step_size), gamma
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr - eta_min) (1 + cos(pi epoch / T_max)) / 2: from base_lr down to
+    eta_min over T_max epochs, then back up (torch.optim.lr_scheduler.CosineAnnealingLR).
+
+    >>> opt = SGD(lr=1.0)
+    >>> sched = CosineAnnealingLR(opt, T_max=2)
+    >>> [(sched.step(), round(opt.lr, 6))[1] for _ in range(4)]
+    [0.5, 0.0, 0.5, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
+        if int(T_max) < 1 or eta_min < 0:
+            raise ValueError(f"CosineAnnealingLR: need T_max >= 1 and eta_min >= 0, got {T_max}, "
+                             f"{eta_min}")  # fmt: skip
+        super().__init__(optimizer)
+        self.T_max, self.eta_min = int(T_max), eta_min
+
+    def lr_at(self, epoch: int) -> float:
+        cos = math.cos(math.pi * epoch / self.T_max)
+        return self.eta_min + (self.base_lr - self.eta_min) * (1.0 + cos) / 2.0

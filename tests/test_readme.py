@@ -32,3 +32,15 @@ def test_readme_graph_example_runs():
     scope: dict = {}
     exec(compile(block.group(1), "README.md", "exec"), scope)
     assert scope["gw_v"].shape == (3, 2) and np.isfinite(scope["loss_v"])
+
+
+def test_readme_data_example_runs(tmp_path, monkeypatch):
+    block = re.search(
+        r"## Data, schedules, saving\n\n```python\n(.*?)```", README.read_text(), re.S
+    )
+    assert block, "README lost its data example"
+    monkeypatch.chdir(tmp_path)  # the example writes shapes.safetensors
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    assert np.isfinite(scope["loss"]) and (tmp_path / "shapes.safetensors").exists()
+    assert scope["opt"].lr < 1e-3  # the cosine schedule reached its end
