@@ -29,6 +29,16 @@ from .functional import exp, sqrt
 from .graph import Tensor, constant, grad, param
 
 
+def _state(of: Tensor, what: str, shape: tuple[int, ...], init) -> Tensor:
+    """A param of optimizer state named "<param>.<what>" in of's graph (a second optimizer
+    of the same params gets "<param>.<what>#2", ...): a new one for every minimize/updates."""
+    name, k = f"{of.name}.{what}", 1
+    while of.graph.find(name) >= 0:
+        k += 1
+        name = f"{of.name}.{what}#{k}"
+    return param(shape, init=init, name=name, dtype=of.dtype)
+
+
 class Optimizer:
     """Base: `updates(params, grads)` gives the update pairs; `minimize` compiles a step.
 
@@ -62,7 +72,7 @@ class Optimizer:
         for p in self._lr_params:
             if p.graph is like.graph and p.dtype == like.dtype:
                 return p
-        p = param((), init=np.array(self._lr), name=f"{like.name}.lr", dtype=like.dtype)
+        p = _state(like, "lr", (), np.array(self._lr))
         self._lr_params.append(p)
         return p
 
@@ -98,7 +108,7 @@ class SGD(Optimizer):
             if self.weight_decay:
                 g = g + p * self.weight_decay
             if self.momentum:
-                buf = param(p.shape, init="zeros", name=f"{p.name}.momentum", dtype=p.dtype)
+                buf = _state(p, "momentum", p.shape, "zeros")
                 new_buf = buf * self.momentum + g  # zero start = torch's first step (buf = g)
                 pairs.append((buf, new_buf))
                 g = g + new_buf * self.momentum if self.nesterov else new_buf
@@ -125,7 +135,7 @@ class Adam(Optimizer):
         if not params:
             return []
         dtype, lr = params[0].dtype, self._lr_for(params[0])
-        t = param((), init="zeros", name=f"{params[0].name}.adam_step", dtype=dtype)
+        t = _state(params[0], "adam_step", (), "zeros")
         t_new = t + 1.0
         # bias corrections 1 - b^t, with b^t = exp(t ln b)
         bc1 = 1.0 - exp(t_new * math.log(self.b1)) if self.b1 > 0 else constant(1.0, dtype)
@@ -137,8 +147,8 @@ class Adam(Optimizer):
                 base = p * (1.0 - lr * self.weight_decay)
             elif self.weight_decay:
                 g = g + p * self.weight_decay
-            m = param(p.shape, init="zeros", name=f"{p.name}.exp_avg", dtype=p.dtype)
-            v = param(p.shape, init="zeros", name=f"{p.name}.exp_avg_sq", dtype=p.dtype)
+            m = _state(p, "exp_avg", p.shape, "zeros")
+            v = _state(p, "exp_avg_sq", p.shape, "zeros")
             m_new = m * self.b1 + g * (1.0 - self.b1)
             v_new = v * self.b2 + g * g * (1.0 - self.b2)
             denom = sqrt(v_new) / sqrt(bc2) + self.eps

@@ -161,3 +161,14 @@ def test_schedule_errors():
         pg.optim.CosineAnnealingLR(opt, T_max=0)
     with pytest.raises(ValueError, match=r"AdamW: need 0 <= betas < 1"):
         pg.optim.AdamW(betas=(1.0, 0.9))
+
+
+def test_minimize_twice_on_the_same_params_gets_its_own_state():
+    w = pg.param((3,), init=np.array([1.0, 2.0, 3.0]), name="w")
+    loss = (w * w).sum()
+    for opt in (pg.optim.SGD(0.1, momentum=0.9), pg.optim.Adam(0.1), pg.optim.AdamW(0.1)):
+        first, second = opt.minimize(loss, [w]), opt.minimize(loss, [w])
+        first(), second()
+    names = [pg.Tensor(w.graph, v).name for v in w.graph.params()]
+    assert "w.momentum" in names and "w.momentum#2" in names and "w.exp_avg#4" in names
+    assert len(names) == len(set(names))
