@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - only without a built extension
         "repository (or `pip install .`)."
     ) from exc
 
-from . import ops, optim
+from . import nn, ops, optim
 from ._runtime import (
     active_isa,
     hardware_isa,
@@ -33,6 +33,7 @@ from .graph import Tensor, constant, grad, input, ir, manual_seed, new_graph, pa
 __version__ = "0.1.0"
 
 __all__ = [
+    "nn",
     "ops",
     "optim",
     "Tensor",

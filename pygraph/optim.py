@@ -20,9 +20,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from .compile import Compiled, compile
 from .functional import exp, sqrt
-from .graph import Tensor, constant, grad, param
+from .graph import Tensor, grad
+
+
+def _state(like: Tensor, name: str, shape: tuple[int, ...] | None = None) -> Tensor:
+    """An optimizer state param of zeros in like's graph (which need not be the default one)."""
+    shape = like.shape if shape is None else shape
+    return Tensor(like.graph, like.graph.param(name, np.zeros(shape, dtype=like.dtype)))
+
+
+def _resolve(params: Sequence, grads: Sequence[Tensor]) -> list[Tensor]:
+    """pg.nn.Parameters as their params in the gradients' graph."""
+    graph = grads[0].graph if grads else None
+    return [p.in_graph(graph) if hasattr(p, "in_graph") else p for p in params]
 
 
 class Optimizer:
@@ -35,7 +49,7 @@ class Optimizer:
                  ) -> Compiled:  # fmt: skip
         """Compile one training step: returns [loss, *outputs] (loss alone if no outputs)
         computed before the update, and assigns every param its updated value."""
-        params = list(params)
+        params = [p.in_graph(loss.graph) if hasattr(p, "in_graph") else p for p in params]
         pairs = self.updates(params, grad(loss, params))
         outs = [loss, *outputs]
         return compile(outs if outputs else loss, updates=pairs)
@@ -56,11 +70,11 @@ class SGD(Optimizer):
 
     def updates(self, params: Sequence[Tensor], grads: Sequence[Tensor]) -> list[tuple]:
         pairs = []
-        for p, g in zip(params, grads):
+        for p, g in zip(_resolve(params, grads), grads):
             if self.weight_decay:
                 g = g + p * self.weight_decay
             if self.momentum:
-                buf = param(p.shape, init="zeros", name=f"{p.name}.momentum", dtype=p.dtype)
+                buf = _state(p, f"{p.name}.momentum")
                 new_buf = buf * self.momentum + g  # zero start = torch's first step (buf = g)
                 pairs.append((buf, new_buf))
                 g = g + new_buf * self.momentum if self.nesterov else new_buf
@@ -82,18 +96,18 @@ class Adam(Optimizer):
     def updates(self, params: Sequence[Tensor], grads: Sequence[Tensor]) -> list[tuple]:
         if not params:
             return []
-        dtype = params[0].dtype
-        t = param((), init="zeros", name=f"{params[0].name}.adam_step", dtype=dtype)
+        params = _resolve(params, grads)
+        t = _state(params[0], f"{params[0].name}.adam_step", ())
         t_new = t + 1.0
         # bias corrections 1 - b^t, with b^t = exp(t ln b)
-        bc1 = 1.0 - exp(t_new * math.log(self.b1)) if self.b1 > 0 else constant(1.0, dtype)
-        bc2 = 1.0 - exp(t_new * math.log(self.b2)) if self.b2 > 0 else constant(1.0, dtype)
+        bc1 = 1.0 - exp(t_new * math.log(self.b1)) if self.b1 > 0 else t * 0.0 + 1.0
+        bc2 = 1.0 - exp(t_new * math.log(self.b2)) if self.b2 > 0 else t * 0.0 + 1.0
         pairs = [(t, t_new)]
         for p, g in zip(params, grads):
             if self.weight_decay:
                 g = g + p * self.weight_decay
-            m = param(p.shape, init="zeros", name=f"{p.name}.exp_avg", dtype=p.dtype)
-            v = param(p.shape, init="zeros", name=f"{p.name}.exp_avg_sq", dtype=p.dtype)
+            m = _state(p, f"{p.name}.exp_avg")
+            v = _state(p, f"{p.name}.exp_avg_sq")
             m_new = m * self.b1 + g * (1.0 - self.b1)
             v_new = v * self.b2 + g * g * (1.0 - self.b2)
             denom = sqrt(v_new) / sqrt(bc2) + self.eps
