@@ -25,9 +25,19 @@ class _ConvNd(Module):
     nd = 2
     transposed = False
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", output_padding: Any = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        output_padding: Any = 0,
+    ) -> None:
         super().__init__()
         name = type(self).__name__
         if in_channels % groups or out_channels % groups:
@@ -36,23 +46,29 @@ class _ConvNd(Module):
                 f"({out_channels}) must be divisible by groups ({groups})"
             )
         if padding_mode != "zeros":
-            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got "
-                             f"{padding_mode!r}")  # fmt: skip
+            raise ValueError(
+                f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}"
+            )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _tuple(kernel_size, self.nd)
         self.stride, self.dilation = _tuple(stride, self.nd), _tuple(dilation, self.nd)
         self.padding = padding if isinstance(padding, str) else _tuple(padding, self.nd)
         self.output_padding = _tuple(output_padding, self.nd)
-        chans = ((in_channels, out_channels // groups) if self.transposed
-                 else (out_channels, in_channels // groups))  # fmt: skip
+        chans = (
+            (in_channels, out_channels // groups)
+            if self.transposed
+            else (out_channels, in_channels // groups)
+        )
         self.weight = Parameter(np.zeros(chans + self.kernel_size, np.float32))
         bias_p = Parameter(np.zeros(out_channels, np.float32)) if bias else None
         self.register_parameter("bias", bias_p)
         init.default_linear_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")  # fmt: skip
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         if self.padding != (0,) * self.nd:
             s += f", padding={self.padding}"
         if self.dilation != (1,) * self.nd:
@@ -63,8 +79,9 @@ class _ConvNd(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         conv = getattr(F, f"conv{self.nd}d")
-        return conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                    self.groups)  # fmt: skip
+        return conv(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
 
 class Conv1d(_ConvNd):
@@ -92,12 +109,40 @@ class ConvTranspose2d(_ConvNd):
     nd = 2
     transposed = True
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros") -> None:  # fmt: skip
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding)  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+        )
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)  # fmt: skip
+        return F.conv_transpose2d(
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )

@@ -19,14 +19,32 @@ import numpy as np
 from ..graph import _state
 from .parameter import Parameter
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]  # fmt: skip
+__all__ = [
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "constant_",
+    "zeros_",
+    "ones_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+]
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity (torch.nn.init.calculate_gain)."""
-    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-              "conv_transpose3d", "sigmoid")  # fmt: skip
+    linear = (
+        "linear",
+        "conv1d",
+        "conv2d",
+        "conv3d",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "sigmoid",
+    )
     if nonlinearity in linear:
         return 1.0
     if nonlinearity == "tanh":
@@ -94,15 +112,17 @@ def _kaiming_std(p: Parameter, a: float, mode: str, nonlinearity: str) -> float:
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(p: Parameter, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Parameter:  # fmt: skip
+def kaiming_uniform_(
+    p: Parameter, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Parameter:
     """U(-b, b) with b = gain * sqrt(3 / fan) (He et al., 2015); a is leaky_relu's slope."""
     bound = math.sqrt(3.0) * _kaiming_std(p, a, mode, nonlinearity)
     return uniform_(p, -bound, bound)
 
 
-def kaiming_normal_(p: Parameter, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Parameter:  # fmt: skip
+def kaiming_normal_(
+    p: Parameter, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Parameter:
     """N(0, std^2) with std = gain / sqrt(fan)."""
     return normal_(p, 0.0, _kaiming_std(p, a, mode, nonlinearity))
 

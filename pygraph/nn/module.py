@@ -159,8 +159,11 @@ class Module:
         arrays = {k: _to_numpy(v) for k, v in state.items()}
         missing = [k for k in own if k not in arrays]
         unexpected = [k for k in arrays if k not in own]
-        bad = [f"{k}: checkpoint {arrays[k].shape}, model {own[k].shape}"
-               for k in own if k in arrays and arrays[k].shape != own[k].shape]  # fmt: skip
+        bad = [
+            f"{k}: checkpoint {arrays[k].shape}, model {own[k].shape}"
+            for k in own
+            if k in arrays and arrays[k].shape != own[k].shape
+        ]
         problems = []
         if strict and missing:
             problems.append(f"missing keys {missing}")

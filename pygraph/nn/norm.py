@@ -25,12 +25,20 @@ from .parameter import Parameter, record_update
 class _BatchNorm(Module):
     dims: tuple[int, ...] = (2,)
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+    ) -> None:
         super().__init__()
         if momentum is None:
-            raise ValueError(f"{type(self).__name__}: momentum=None (a cumulative average) is "
-                             "not supported; give a float")  # fmt: skip
+            raise ValueError(
+                f"{type(self).__name__}: momentum=None (a cumulative average) is "
+                "not supported; give a float"
+            )
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         c = num_features
@@ -45,8 +53,10 @@ class _BatchNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self.dims or x.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}): input has shape "
-                             f"{x.shape}; expected {self._expects()}")  # fmt: skip
+            raise ValueError(
+                f"{type(self).__name__}({self.num_features}): input has shape "
+                f"{x.shape}; expected {self._expects()}"
+            )
         batch_stats = self.training or not self.track_running_stats
         rm, rv = self.running_mean, self.running_var
         y = F.batch_norm(x, rm, rv, self.weight, self.bias, batch_stats, self.momentum, self.eps)
@@ -72,7 +82,8 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+            f"affine={self.affine}, bias={self.bias is not None or not self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
         )
 
 
@@ -91,8 +102,13 @@ class BatchNorm2d(_BatchNorm):
 class LayerNorm(Module):
     """Normalization over the trailing normalized_shape dims; weight and bias of that shape."""
 
-    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        normalized_shape: Any,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         ns = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
         self.normalized_shape = tuple(int(d) for d in ns)
@@ -106,8 +122,10 @@ class LayerNorm(Module):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")  # fmt: skip
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
 
 
 class Dropout(Module):

@@ -57,11 +57,13 @@ class Parameter:
     def value(self, v: Any) -> None:
         arr = np.asarray(v)
         if arr.shape != self.shape:
-            raise ValueError(f"Parameter '{self.name}': the new value has shape {arr.shape} but "
-                             f"the parameter has shape {self.shape}")  # fmt: skip
+            raise ValueError(
+                f"Parameter '{self.name}': the new value has shape {arr.shape} but "
+                f"the parameter has shape {self.shape}"
+            )
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"Parameter '{self.name}': the new value has dtype {arr.dtype}")
-        self._cell.set_data(self._id, np.ascontiguousarray(arr, dtype=self.dtype))
+        self._cell.set_data(self._id, np.asarray(arr, dtype=self.dtype, order="C"))
 
     @property
     def shape(self) -> tuple[int, ...]:
