@@ -29,6 +29,7 @@ class Compiled:
         updates: Sequence[tuple[Tensor, Tensor]] = (),
     ) -> None:
         self._single = isinstance(outputs, Tensor)
+        self._structure: Any = None
         self.outputs = [outputs] if self._single else list(outputs)
         updates = list(updates)
         if not self.outputs and not updates:
@@ -78,6 +79,8 @@ class Compiled:
         out = self._exe.run(arrays)
         if self._single:
             return out[0]
+        if self._structure is not None:
+            return _unflatten(self._structure, list(out))
         return list(out)
 
     @property
@@ -151,7 +154,33 @@ def _compile_module(module: Any, input_shape: Any, input_dtype: str, **kw: Any) 
     xs = [Tensor(graph, graph.input(n, [int(d) for d in s], input_dtype))
           for n, s in zip(names, shapes)]  # fmt: skip
     out = module(*xs)
-    return Compiled(list(out) if isinstance(out, (tuple, list)) else out, **kw)
+    if isinstance(out, Tensor):
+        return Compiled(out, **kw)
+    flat: list[Tensor] = []
+    structure = _flatten(out, flat)
+    compiled = Compiled(flat, **kw)
+    compiled._structure = structure  # outputs come back as the module returned them
+    return compiled
+
+
+def _flatten(out: Any, flat: list[Tensor]) -> Any:
+    """Tensors of nested tuples/lists into flat; returns the structure with their positions."""
+    if isinstance(out, Tensor):
+        flat.append(out)
+        return len(flat) - 1
+    if isinstance(out, (tuple, list)):
+        return tuple(_flatten(o, flat) for o in out)
+    if out is None:
+        return None
+    raise TypeError(f"compile: a module returned {type(out).__name__}; expected Tensors")
+
+
+def _unflatten(structure: Any, values: list[np.ndarray]) -> Any:
+    if isinstance(structure, int):
+        return values[structure]
+    if structure is None:
+        return None
+    return tuple(_unflatten(s, values) for s in structure)
 
 
 def compile(  # noqa: A001

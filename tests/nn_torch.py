@@ -25,6 +25,9 @@ def compare(pmod, tmod, *xs: np.ndarray, rtol=1e-4, atol=1e-5, pick=lambda out: 
     sum(out * R) (R fixed random) with respect to every float input and parameter."""
     import torch
 
+    pg.new_graph()
+    for p in tmod.parameters():
+        p.grad = None
     same_layout(pmod, tmod)
     pmod.load_state_dict(state_of(tmod))
     ins = [
