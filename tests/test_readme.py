@@ -32,3 +32,12 @@ def test_readme_graph_example_runs():
     scope: dict = {}
     exec(compile(block.group(1), "README.md", "exec"), scope)
     assert scope["gw_v"].shape == (3, 2) and np.isfinite(scope["loss_v"])
+
+
+def test_readme_module_example_runs():
+    block = re.search(r"## Modules\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its module example"
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    assert scope["logits"].shape == (8, 10) and "1.running_var" in scope["state"]
+    assert np.abs(scope["model"][1].running_mean.value).max() > 0  # the step updated it
