@@ -171,6 +171,8 @@ def _axes(axis: int | Sequence[int] | None) -> list[int] | None:
 
 
 def _as_tensor(x: Any, graph: _core.Graph, dtype: str) -> Tensor:
+    if hasattr(x, "in_graph"):  # a pg.nn.Parameter: its shared param in this graph
+        return x.in_graph(graph)
     if isinstance(x, Tensor):
         if x.graph is not graph:
             raise ValueError(f"{x!r} belongs to another graph (see pg.new_graph)")
@@ -259,7 +261,8 @@ def constant(value: Any, dtype: str = "float32") -> Tensor:
 
 def grad(y: Tensor, xs: Sequence[Tensor] | Tensor, grad_outputs: Any = None) -> list[Tensor]:
     """Gradients of y with respect to each x, as new Tensors of the graph (draw them, derive
-    them, compile them). y must be a scalar unless grad_outputs (y's shape) is given. An x that
+    them, compile them). xs may be pg.nn.Parameters (model.parameters()): each is taken as its
+    param in y's graph. y must be a scalar unless grad_outputs (y's shape) is given. An x that
     y does not depend on gets zeros, with a warning.
 
     >>> import pygraph as pg
@@ -268,8 +271,9 @@ def grad(y: Tensor, xs: Sequence[Tensor] | Tensor, grad_outputs: Any = None) -> 
     >>> pg.compile(gx)(x_doc_grad=np.array([1, 2, 3], np.float32)).tolist()
     [2.0, 4.0, 6.0]
     """
-    single = isinstance(xs, Tensor)
+    single = isinstance(xs, Tensor) or hasattr(xs, "in_graph")
     xs = [xs] if single else list(xs)
+    xs = [x.in_graph(y.graph) if hasattr(x, "in_graph") else x for x in xs]  # nn.Parameters
     for x in xs:
         if x.graph is not y.graph:
             raise ValueError(f"grad: {x!r} belongs to another graph than y")

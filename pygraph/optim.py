@@ -26,17 +26,24 @@ import numpy as np
 
 from .compile import Compiled, compile
 from .functional import exp, sqrt
-from .graph import Tensor, constant, grad, param
+from .graph import Tensor, grad
 
 
-def _state(of: Tensor, what: str, shape: tuple[int, ...], init) -> Tensor:
-    """A param of optimizer state named "<param>.<what>" in of's graph (a second optimizer
-    of the same params gets "<param>.<what>#2", ...): a new one for every minimize/updates."""
+def _resolve(params: Sequence, grads: Sequence[Tensor]) -> list[Tensor]:
+    """pg.nn.Parameters as their params in the gradients' graph."""
+    graph = grads[0].graph if grads else None
+    return [p.in_graph(graph) if hasattr(p, "in_graph") else p for p in params]
+
+
+def _state(of: Tensor, what: str, shape: tuple[int, ...], init: float | np.ndarray = 0.0) -> Tensor:
+    """A param of optimizer state in of's graph (which need not be the default one), named
+    "<param>.<what>" (a second optimizer of the same params gets "<param>.<what>#2", ...)."""
     name, k = f"{of.name}.{what}", 1
     while of.graph.find(name) >= 0:
         k += 1
         name = f"{of.name}.{what}#{k}"
-    return param(shape, init=init, name=name, dtype=of.dtype)
+    value = np.broadcast_to(np.asarray(init, dtype=of.dtype), shape).copy()
+    return Tensor(of.graph, of.graph.param(name, value))
 
 
 class Optimizer:
@@ -83,7 +90,7 @@ class Optimizer:
                  ) -> Compiled:  # fmt: skip
         """Compile one training step: returns [loss, *outputs] (loss alone if no outputs)
         computed before the update, and assigns every param its updated value."""
-        params = list(params)
+        params = [p.in_graph(loss.graph) if hasattr(p, "in_graph") else p for p in params]
         pairs = self.updates(params, grad(loss, params))
         outs = [loss, *outputs]
         return compile(outs if outputs else loss, updates=pairs)
@@ -104,11 +111,11 @@ class SGD(Optimizer):
 
     def updates(self, params: Sequence[Tensor], grads: Sequence[Tensor]) -> list[tuple]:
         pairs = []
-        for p, g in zip(params, grads):
+        for p, g in zip(_resolve(params, grads), grads):
             if self.weight_decay:
                 g = g + p * self.weight_decay
             if self.momentum:
-                buf = _state(p, "momentum", p.shape, "zeros")
+                buf = _state(p, "momentum", p.shape)
                 new_buf = buf * self.momentum + g  # zero start = torch's first step (buf = g)
                 pairs.append((buf, new_buf))
                 g = g + new_buf * self.momentum if self.nesterov else new_buf
@@ -134,12 +141,13 @@ class Adam(Optimizer):
     def updates(self, params: Sequence[Tensor], grads: Sequence[Tensor]) -> list[tuple]:
         if not params:
             return []
-        dtype, lr = params[0].dtype, self._lr_for(params[0])
-        t = _state(params[0], "adam_step", (), "zeros")
+        params = _resolve(params, grads)
+        lr = self._lr_for(params[0])
+        t = _state(params[0], "adam_step", ())
         t_new = t + 1.0
         # bias corrections 1 - b^t, with b^t = exp(t ln b)
-        bc1 = 1.0 - exp(t_new * math.log(self.b1)) if self.b1 > 0 else constant(1.0, dtype)
-        bc2 = 1.0 - exp(t_new * math.log(self.b2)) if self.b2 > 0 else constant(1.0, dtype)
+        bc1 = 1.0 - exp(t_new * math.log(self.b1)) if self.b1 > 0 else t * 0.0 + 1.0
+        bc2 = 1.0 - exp(t_new * math.log(self.b2)) if self.b2 > 0 else t * 0.0 + 1.0
         pairs = [(t, t_new)]
         for p, g in zip(params, grads):
             base = p
@@ -147,8 +155,8 @@ class Adam(Optimizer):
                 base = p * (1.0 - lr * self.weight_decay)
             elif self.weight_decay:
                 g = g + p * self.weight_decay
-            m = _state(p, "exp_avg", p.shape, "zeros")
-            v = _state(p, "exp_avg_sq", p.shape, "zeros")
+            m = _state(p, "exp_avg", p.shape)
+            v = _state(p, "exp_avg_sq", p.shape)
             m_new = m * self.b1 + g * (1.0 - self.b1)
             v_new = v * self.b2 + g * g * (1.0 - self.b2)
             denom = sqrt(v_new) / sqrt(bc2) + self.eps

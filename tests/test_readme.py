@@ -44,3 +44,12 @@ def test_readme_data_example_runs(tmp_path, monkeypatch):
     exec(compile(block.group(1), "README.md", "exec"), scope)
     assert np.isfinite(scope["loss"]) and (tmp_path / "shapes.safetensors").exists()
     assert scope["opt"].lr < 1e-3  # the cosine schedule reached its end
+
+
+def test_readme_module_example_runs():
+    block = re.search(r"## Modules\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its module example"
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    assert scope["logits"].shape == (8, 10) and "1.running_var" in scope["state"]
+    assert np.abs(scope["model"][1].running_mean.value).max() > 0  # the step updated it

@@ -72,7 +72,7 @@ void bind_graph(py::module_& m) {
     return out;
   });
 
-  py::class_<Graph, std::shared_ptr<Graph>>(m, "Graph")
+  py::class_<Graph, std::shared_ptr<Graph>>(m, "Graph", py::dynamic_attr())
       .def(py::init<>())
       .def("input",
            [](Graph& g, const std::string& name, const Shape& shape, const std::string& dtype) {
@@ -122,6 +122,8 @@ void bind_graph(py::module_& m) {
       .def("data", [](const Graph& g, ValueId v) { return to_numpy(g.data(v)); })
       .def("set_data", [](Graph& g, ValueId v,
                           const py::array& a) { g.set_data(v, from_numpy(a, "param", "value")); })
+      .def("share", &Graph::share, py::arg("src"), py::arg("value"), py::arg("name") = "")
+      .def("needed", &Graph::needed)
       .def("find", &Graph::find)
       .def("params", &Graph::params)
       .def("inputs", &Graph::inputs)

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/convert.h"
+#include "ops/embedding.h"
 #include "ops/reduce.h"
 #include "ops/shape.h"
 
@@ -84,6 +85,25 @@ void bind_shape(py::module_& m) {
   def_reduce(m, "mean", ops::mean);
   def_reduce(m, "amax", ops::amax);
   def_reduce(m, "amin", ops::amin);
+  m.def(
+      "embedding",
+      [](const py::array& input, const py::array& weight) {
+        Tensor ti = from_numpy(input, "embedding", "input");
+        Tensor tw = from_numpy(weight, "embedding", "weight");
+        return unary(weight, "embedding", "weight",
+                     [&](const Tensor&) { return ops::embedding(ti, tw); });
+      },
+      py::arg("input"), py::arg("weight"));
+  m.def(
+      "embedding_backward",
+      [](const py::array& gy, const py::array& input, int64_t num_embeddings) {
+        Tensor tg = from_numpy(gy, "embedding_backward", "grad_output");
+        Tensor ti = from_numpy(input, "embedding_backward", "input");
+        return unary(gy, "embedding_backward", "grad_output", [&](const Tensor&) {
+          return ops::embedding_backward(tg, ti, num_embeddings);
+        });
+      },
+      py::arg("grad_output"), py::arg("input"), py::arg("num_embeddings"));
   def_arg(m, "argmax", ops::argmax);
   def_arg(m, "argmin", ops::argmin);
   def_expand(m, "sum_backward", ops::sum_backward);

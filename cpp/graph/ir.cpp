@@ -132,12 +132,13 @@ void Graph::assign(ValueId v, Tensor t) {
   *data_[v] = std::move(t);  // in place: programs sharing the cell see it
 }
 
-ValueId Graph::share(const Graph& src, ValueId v) {
+ValueId Graph::share(const Graph& src, ValueId v, const std::string& name) {
   const Value& val = src.value(v);
   if (val.kind == ValueKind::node)
     throw ValueError(cat("graph: value #", v, " is computed by a node; only inputs, params and ",
                          "constants can be shared"));
-  ValueId w = new_value(val.type, val.kind, val.name);
+  if (!name.empty()) check_name(name, kind_name(val.kind));
+  ValueId w = new_value(val.type, val.kind, name.empty() ? val.name : name);
   data_[w] = src.data_[v];
   return w;
 }

@@ -51,8 +51,9 @@ class Graph {
   const Tensor& data(ValueId v) const;        // a param's current value or a constant
   void set_data(ValueId v, const Tensor& t);  // assign a param (same shape and dtype)
   // An input, param or constant of another graph, added to this one. A param shares its
-  // storage cell, so assigning it in either graph is seen by both (compiled programs).
-  ValueId share(const Graph& src, ValueId v);
+  // storage cell, so assigning it in either graph is seen by both (compiled programs). A
+  // non-empty name renames it here (checked for uniqueness, as input() and param() do).
+  ValueId share(const Graph& src, ValueId v, const std::string& name = "");
   // Stores t as a param's value without copying (a training step's update); same checks as
   // set_data.
   void assign(ValueId v, Tensor t);

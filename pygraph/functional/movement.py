@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Tensor, _axes, _emit
+from ..graph import Tensor, _as_tensor, _axes, _emit
 
 _py_slice = slice
 
@@ -219,7 +219,20 @@ def argmin(input: Tensor, axis: int | None = None, keepdims: bool = False) -> Te
     return _emit("argmin", input, axis=None if axis is None else int(axis), keepdims=bool(keepdims))
 
 
+def embedding(input: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    """Rows of weight (num_embeddings, D) picked by the int64 indices input (*) -> (*, D).
+
+    The gradient reaches weight (a scatter-add: an index used twice gets both rows); the
+    indices get none. Out-of-range indices raise when the graph runs.
+    """
+    if not isinstance(input, Tensor):
+        if not isinstance(weight, Tensor):
+            raise TypeError("embedding: input or weight must be a graph Tensor")
+        input = _as_tensor(np.asarray(input, dtype=np.int64), weight.graph, "int64")  # noqa: A001
+    return _emit("embedding", input, weight)
+
+
 __all__ = [
     "permute", "flatten", "concat", "cat", "slice", "split", "chunk", "pad", "amax", "amin",
-    "argmax", "argmin",
+    "argmax", "argmin", "embedding",
 ]  # fmt: skip

@@ -173,8 +173,27 @@ def pad_backward(
     return (_core.pad_backward(g, shape, _shape(pad, "pad_backward", "pad"), str(mode)),)
 
 
+def embedding(input: Any, weight: Any) -> np.ndarray:  # noqa: A002
+    """Rows of weight (V, D) picked by int64 indices (*) -> (*, D), as F.embedding.
+
+    >>> embedding(np.array([2, 0]), np.arange(6, dtype=np.float32).reshape(3, 2)).tolist()
+    [[4.0, 5.0], [0.0, 1.0]]
+    """
+    (w,) = floats("embedding", weight=weight)
+    return _core.embedding(_data(input, "embedding", "input"), w)
+
+
+def embedding_backward(grad_output: Any, input: Any, num_embeddings: int) -> tuple[np.ndarray]:  # noqa: A002
+    """(grad_weight,) of embedding: grad_output (*, D) scatter-added into (num_embeddings, D)."""
+    (gy,) = floats("embedding_backward", grad_output=grad_output)
+    idx = _data(input, "embedding_backward", "input")
+    return (_core.embedding_backward(gy, idx, int(num_embeddings)),)
+
+
 __all__ = [
     *_reduce_all,
+    "embedding",
+    "embedding_backward",
     "transpose",
     "transpose_backward",
     "permute",
