@@ -51,6 +51,17 @@ def _auto_name(prefix: str) -> str:
     return f"{prefix}{_state['count']}"
 
 
+def free_name(graph: _core.Graph, name: str) -> str:
+    """name, or name_1, name_2, ... when the graph already has an input or param called name."""
+    name = name or "param"
+    if graph.find(name) < 0:
+        return name
+    k = 1
+    while graph.find(f"{name}_{k}") >= 0:
+        k += 1
+    return f"{name}_{k}"
+
+
 class Tensor:
     """A value in a graph: its shape and dtype are known, its numbers only when compiled."""
 

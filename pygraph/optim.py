@@ -26,7 +26,7 @@ import numpy as np
 
 from .compile import Compiled, compile
 from .functional import exp, sqrt
-from .graph import Tensor, grad
+from .graph import Tensor, free_name, grad
 
 
 def _resolve(params: Sequence, grads: Sequence[Tensor]) -> list[Tensor]:
@@ -37,13 +37,9 @@ def _resolve(params: Sequence, grads: Sequence[Tensor]) -> list[Tensor]:
 
 def _state(of: Tensor, what: str, shape: tuple[int, ...], init: float | np.ndarray = 0.0) -> Tensor:
     """A param of optimizer state in of's graph (which need not be the default one), named
-    "<param>.<what>" (a second optimizer of the same params gets "<param>.<what>#2", ...)."""
-    name, k = f"{of.name}.{what}", 1
-    while of.graph.find(name) >= 0:
-        k += 1
-        name = f"{of.name}.{what}#{k}"
+    "<param>.<what>" (a second optimizer of the same params gets "<param>.<what>_1", ...)."""
     value = np.broadcast_to(np.asarray(init, dtype=of.dtype), shape).copy()
-    return Tensor(of.graph, of.graph.param(name, value))
+    return Tensor(of.graph, of.graph.param(free_name(of.graph, f"{of.name}.{what}"), value))
 
 
 class Optimizer:

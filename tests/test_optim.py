@@ -170,5 +170,5 @@ def test_minimize_twice_on_the_same_params_gets_its_own_state():
         first, second = opt.minimize(loss, [w]), opt.minimize(loss, [w])
         first(), second()
     names = [pg.Tensor(w.graph, v).name for v in w.graph.params()]
-    assert "w.momentum" in names and "w.momentum#2" in names and "w.exp_avg#4" in names
+    assert "w.momentum" in names and "w.momentum_1" in names and "w.exp_avg_3" in names
     assert len(names) == len(set(names))

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from ..graph import Tensor
+from ..graph import Tensor, free_name
 
 _uids = itertools.count()
 
@@ -84,7 +84,7 @@ class Parameter:
         """This parameter as a param of `graph`, sharing its storage (made on first use)."""
         memo = _memo(graph)
         if self._uid not in memo:
-            memo[self._uid] = graph.share(self._cell, self._id, _free_name(graph, self.name))
+            memo[self._uid] = graph.share(self._cell, self._id, free_name(graph, self.name))
         return Tensor(graph, memo[self._uid])
 
     def __repr__(self) -> str:
@@ -96,17 +96,6 @@ def _memo(graph: _core.Graph) -> dict[int, int]:
     if not hasattr(graph, "_nn_params"):
         graph._nn_params = {}
     return graph._nn_params
-
-
-def _free_name(graph: _core.Graph, name: str) -> str:
-    """name, or name_1, name_2, ... when another module already uses it in this graph."""
-    name = name or "param"
-    if graph.find(name) < 0:
-        return name
-    k = 1
-    while graph.find(f"{name}_{k}") >= 0:
-        k += 1
-    return f"{name}_{k}"
 
 
 def resolve(x: Any, graph: _core.Graph) -> Any:
