@@ -9,22 +9,19 @@ deepest module call that made it. Formatting lives in pygraph._summary_format.
 ...                        pg.nn.Linear(4 * 6 * 6, 10))
 >>> s = pg.summary(net, (1, 1, 8, 8))
 >>> s.total_params, s.total_macs
-(1490, 6200)
+(1490, 2736)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import _core
-from . import graph as _graph
 from ._receptive import is_spatial, receptive_fields
-from .graph import Tensor
-from .nn import module as _module
+from ._summary_trace import Call, input_shapes, trace
 
 MERGE_OPS = ("add", "concat")  # of two activations: residual joins and concatenations
 
@@ -47,109 +44,6 @@ class Row:
 
 
 @dataclass
-class _Call:
-    module: Any
-    path: str
-    depth: int
-    start: int  # node ids [start, end) were created during the call
-    inputs: list[tuple] = field(default_factory=list)
-    end: int = -1
-    outputs: list[int] = field(default_factory=list)
-    children: list[_Call] = field(default_factory=list)
-    first: bool = True  # the module's first call: its parameters are counted here
-
-
-class _Tracer:
-    """Records each Module call on the traced graph (installed in pygraph.nn.module._tracer)."""
-
-    def __init__(self, graph: _core.Graph, model: Any) -> None:
-        self.graph = graph
-        self.paths = {id(m): p for p, m in reversed(list(model.named_modules()))}
-        self.stack: list[_Call] = []
-        self.seen: set[int] = set()
-        self.root: _Call | None = None
-
-    def enter(self, module: Any, inputs: tuple) -> _Call:
-        parent = self.stack[-1] if self.stack else None
-        path = self.paths.get(id(module))
-        if path is None:  # a module made on the fly inside a forward
-            path = f"{parent.path}.{type(module).__name__.lower()}" if parent else ""
-        shapes = [t.shape for t in inputs if isinstance(t, Tensor)]
-        call = _Call(module, path, len(self.stack), self.graph.num_nodes, shapes)
-        call.first = id(module) not in self.seen
-        self.seen.add(id(module))
-        if parent is not None:
-            parent.children.append(call)
-        else:
-            self.root = call
-        self.stack.append(call)
-        return call
-
-    def exit(self, call: _Call, out: Any) -> None:
-        call.end = self.graph.num_nodes
-        call.outputs = [t.id for t in _tensors(out)]
-        self.stack.pop()
-
-
-def _tensors(out: Any) -> list[Tensor]:
-    if isinstance(out, Tensor):
-        return [out]
-    if isinstance(out, dict):
-        out = list(out.values())
-    if isinstance(out, (tuple, list)):
-        return [t for o in out for t in _tensors(o)]
-    return []
-
-
-def _is_shape(s: Any) -> bool:
-    ints = (int, np.integer)
-    return isinstance(s, Sequence) and len(s) > 0 and all(isinstance(d, ints) for d in s)
-
-
-def _input_shapes(input_shape: Any) -> list[tuple[int, ...]]:
-    """One shape or a list of shapes (several inputs), each a sequence of positive ints."""
-    shapes = [input_shape] if _is_shape(input_shape) else input_shape
-    ok = isinstance(shapes, Sequence) and len(shapes) > 0
-    if not ok or not all(_is_shape(s) and min(s) > 0 for s in shapes):
-        raise ValueError(
-            f"summary: input_shape must be a shape of positive ints like (1, 3, 224, 224) or a "
-            f"list of such shapes, got {input_shape!r}"
-        )
-    return [tuple(int(d) for d in s) for s in shapes]
-
-
-def _trace(model: Any, shapes: list[tuple], dtype: str) -> tuple[_core.Graph, _Tracer]:
-    """Call the model once in eval mode on inputs of a fresh graph, recording module calls."""
-    graph, modes = _core.Graph(), [(m, m.training) for m in model.modules()]
-    tracer, saved = _Tracer(graph, model), _graph._state["graph"]
-    _graph._state["graph"] = graph  # constants made by the layers go to the traced graph too
-    _module._tracer[0] = tracer
-    try:
-        model.eval()
-        inputs = [Tensor(graph, graph.input(f"x{k}", list(s), dtype)) for k, s in enumerate(shapes)]
-        model(*inputs)
-    except (ValueError, TypeError, IndexError, RuntimeError) as exc:
-        raise _layer_error(tracer, model, exc) from exc
-    finally:
-        _module._tracer[0] = None
-        _graph._state["graph"] = saved
-        for m, mode in modes:
-            object.__setattr__(m, "training", mode)
-    return graph, tracer
-
-
-def _layer_error(tracer: _Tracer, model: Any, exc: Exception) -> Exception:
-    """The error again, naming the innermost layer whose call failed and its input shapes."""
-    if not tracer.stack:
-        return type(exc)(f"summary of {type(model).__name__}: {exc}")
-    call = tracer.stack[-1]
-    shapes = ", ".join(str(s) for s in call.inputs)
-    where = f"layer '{call.path or '(model)'}' ({type(call.module).__name__})"
-    kind = TypeError if isinstance(exc, TypeError) else ValueError
-    return kind(f"summary of {type(model).__name__}: {where} failed on input shape {shapes}: {exc}")
-
-
-@dataclass
 class _Item:
     """A row with the totals of its subtree, and its child rows in creation order."""
 
@@ -161,7 +55,7 @@ class _Item:
 class _Builder:
     """Turns the traced calls into rows: nodes to their deepest call, merges to their own rows."""
 
-    def __init__(self, graph: _core.Graph, root: _Call) -> None:
+    def __init__(self, graph: _core.Graph, root: Call) -> None:
         self.graph, self.root = graph, root
         nodes = range(root.start, root.end)
         self.fields = receptive_fields(graph, nodes)
@@ -173,7 +67,7 @@ class _Builder:
         self.names: dict[int, str] = {v: "input" for v in graph.inputs()}
         self._name_outputs(root)
 
-    def _name_outputs(self, call: _Call) -> None:
+    def _name_outputs(self, call: Call) -> None:
         # pre-order: a value several calls return is named by the outermost of them
         for v in call.outputs:
             self.names.setdefault(v, call.path or type(call.module).__name__)
@@ -197,7 +91,7 @@ class _Builder:
         rf, jump = self.fields[vids[0]]
         return _plain(rf), _plain(jump)
 
-    def item(self, call: _Call) -> _Item:
+    def item(self, call: Call) -> _Item:
         """The call's row (own numbers) with its child calls and merge rows as kids."""
         kids, own = [], {"macs": 0, "spatial": False}
         used: dict[str, int] = {}
@@ -221,7 +115,7 @@ class _Builder:
                   buffers, own["macs"], act, rf, jump)  # fmt: skip
         return _Item(row, spatial_tree, kids)
 
-    def _direct(self, call: _Call, n: int, kids: list, own: dict, used: dict) -> None:
+    def _direct(self, call: Call, n: int, kids: list, own: dict, used: dict) -> None:
         """A node the call made itself: a merge row of its own, else the call's numbers."""
         node = self.graph.node(n)
         if node["op"] in MERGE_OPS and call.children and self._is_merge(node):
@@ -236,7 +130,7 @@ class _Builder:
     def _is_merge(self, node: dict) -> bool:
         return sum(v in self.active for v in node["inputs"]) >= 2
 
-    def _merge(self, call: _Call, node: dict, used: dict[str, int]) -> _Item:
+    def _merge(self, call: Call, node: dict, used: dict[str, int]) -> _Item:
         op = node["op"]
         k = used[op] = used.get(op, -1) + 1
         base = f"{call.path}.{op}" if call.path else op
@@ -332,8 +226,8 @@ def summary(model: Any, input_shape: Any, depth: int = 3, dtype: str = "float32"
         raise TypeError(f"summary: model must be a pg.nn.Module, got {type(model).__name__}")
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
         raise ValueError(f"summary: depth must be an int >= 0, got {depth!r}")
-    shapes = _input_shapes(input_shape)
-    graph, tracer = _trace(model, shapes, dtype)
+    shapes = input_shapes(input_shape)
+    graph, tracer = trace(model, shapes, dtype)
     builder = _Builder(graph, tracer.root)
     rows: list[Row] = []
     totals = _flatten(builder.item(tracer.root), int(depth), rows)
