@@ -1,6 +1,8 @@
 """pg.summary: totals against independent counts (model.parameters(), MACs and receptive fields
 by hand formulas), depth roll-up, merges with their sources, text/HTML, errors."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -224,3 +226,27 @@ def test_shared_module_counts_its_parameters_once():
     s = pg.summary(model, (3, 4))
     assert [r.params for r in s.rows[1:]] == [20, 0, 0]
     assert s.total_params == 20 and s.total_macs == 2 * 3 * 16
+
+
+def test_attention_macs_by_hand_and_int_inputs():
+    e, t, n, ff = 16, 5, 2, 32
+    layer = nn.TransformerEncoderLayer(e, 2, ff, dropout=0.0)
+    s = pg.summary(nn.Sequential(nn.Embedding(50, e), layer), (n, t), dtype="int64")
+    projections = 4 * e * e * n * t  # q, k, v and the output projection
+    attention = 2 * n * t * t * e  # scores and weighted values, all heads together
+    assert s.total_macs == projections + attention + 2 * e * ff * n * t
+    adds = [r for r in s.rows if r.type == "add"]
+    assert [r.connected_to for r in adds] == [["0", "1.self_attn"], ["1.norm1", "1.linear2"]]
+    assert s.rows[1].activation_bytes == n * t * e * 4  # the embedding's float32 output
+
+
+def test_transposed_conv_halves_the_jump():
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.ConvTranspose2d(2, 2, 2, stride=2), nn.Conv2d(2, 1, 3)
+    )
+    s = pg.summary(model, (1, 1, 10, 10))
+    fields = [(r.receptive_field, r.jump) for r in s.rows[1:]]
+    half = Fraction(1, 2)
+    # each 2x2/2 output sees one input pixel: rf stays 3; a 3x3 conv then adds 2 * 1/2
+    assert fields == [((3, 3), (1, 1)), ((3, 3), (half, half)), ((4, 4), (half, half))]
+    assert "1/2" in str(s)
