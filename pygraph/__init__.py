@@ -30,6 +30,7 @@ from .functional import *  # noqa: F403
 from .functional import __all__ as _functional_all
 from .graph import Tensor, constant, grad, input, ir, manual_seed, new_graph, param
 from .io import load, save
+from .summary import Summary, summary
 
 __version__ = "0.1.0"
 
@@ -41,6 +42,8 @@ __all__ = [
     "optim",
     "load",
     "save",
+    "Summary",
+    "summary",
     "Tensor",
     "Compiled",
     "compile",

@@ -53,3 +53,6 @@ def test_readme_module_example_runs():
     exec(compile(block.group(1), "README.md", "exec"), scope)
     assert scope["logits"].shape == (8, 10) and "1.running_var" in scope["state"]
     assert np.abs(scope["model"][1].running_mean.value).max() > 0  # the step updated it
+    table = scope["table"]  # conv 6*1*5*5*28*28*8 + linear 1176*10*8 MACs
+    assert table.total_macs == 6 * 25 * 28 * 28 * 8 + 6 * 14 * 14 * 10 * 8
+    assert "Conv2d" in str(table)

@@ -24,6 +24,8 @@ from ..graph import Tensor
 from .parameter import Parameter
 
 _depth = [0]  # nesting of Module calls on Tensors: the outermost call names the parameters
+# pygraph.summary's recorder while it traces a model (enter/exit around each call), else None
+_tracer: list[Any] = [None]
 
 
 class Module:
@@ -189,10 +191,15 @@ class Module:
             for name, p in self._named_state():
                 p.name = name
         _depth[0] += 1
+        tracer = _tracer[0]
         try:
-            return self.forward(*inputs, **kwargs)
+            call = tracer.enter(self, inputs) if tracer else None
+            out = self.forward(*inputs, **kwargs)
         finally:
             _depth[0] -= 1
+        if tracer:  # not on error: the open calls tell summary which layer failed
+            tracer.exit(call, out)
+        return out
 
     def _run_numpy(self, inputs: tuple) -> Any:
         arrays = [np.asarray(x) for x in inputs]
