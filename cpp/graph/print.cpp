@@ -19,21 +19,27 @@ std::string ref(const Graph& g, ValueId v) {
 
 // A fused_elementwise node shows its program with $k replaced by its k-th input.
 std::string expr_str(const Graph& g, const Node& node) {
-  const std::string& e = node.attrs.s("expr");
-  std::string out;
-  for (size_t i = 0; i < e.size(); ++i) {
-    if (e[i] != '$') {
-      out += e[i];
-      continue;
-    }
-    size_t k = 0;
-    while (i + 1 < e.size() && e[i + 1] >= '0' && e[i + 1] <= '9') k = k * 10 + (e[++i] - '0');
-    out += k < node.inputs.size() ? ref(g, node.inputs[k]) : "?";
-  }
-  return out;
+  return fill_inputs(node.attrs.s("expr"), [&](size_t k) {
+    return k < node.inputs.size() ? ref(g, node.inputs[k]) : std::string("?");
+  });
 }
 
 }  // namespace
+
+std::string fill_inputs(const std::string& expr, const std::function<std::string(size_t)>& name) {
+  std::string out;
+  for (size_t i = 0; i < expr.size(); ++i) {
+    if (expr[i] != '$') {
+      out += expr[i];
+      continue;
+    }
+    size_t k = 0;
+    while (i + 1 < expr.size() && expr[i + 1] >= '0' && expr[i + 1] <= '9')
+      k = k * 10 + (expr[++i] - '0');
+    out += name(k);
+  }
+  return out;
+}
 
 std::string print(const Graph& g, const std::vector<ValueId>& outputs) {
   std::vector<NodeId> order;

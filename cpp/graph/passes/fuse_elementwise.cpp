@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "graph/passes/fuse_plan.h"
+#include "graph/print.h"
 #include "kernels/eltwise/eltwise_program.h"
 
 namespace pg::graph::fusion {
@@ -65,21 +66,6 @@ bool eligible(const Plan& p, NodeId n) {
   return true;
 }
 
-// The program's text with the source values in place of $k (for the log).
-std::string with_values(const std::string& e, const std::vector<ValueId>& inputs) {
-  std::string out;
-  for (size_t i = 0; i < e.size(); ++i) {
-    if (e[i] != '$') {
-      out += e[i];
-      continue;
-    }
-    size_t k = 0;
-    while (i + 1 < e.size() && e[i + 1] >= '0' && e[i + 1] <= '9') k = k * 10 + (e[++i] - '0');
-    out += cat("%", inputs[k]);
-  }
-  return out;
-}
-
 constexpr size_t kMaxInputs = 64;  // keeps the per-thread scratch and the IR line small
 
 // The group's members in order -> the recipe: inputs, code, and the text of the program.
@@ -114,8 +100,10 @@ void emit(Plan& p, const std::vector<NodeId>& members) {
   const NodeId root = members.back();
   p.recipes[root] = {OpId::fused_elementwise, inputs,
                      Attrs{{"code", code}, {"expr", text[p.out(root)]}}};
-  log_rewrite(p.report, cat("fuse: ", log, " -> fused_elementwise[",
-                            with_values(text[p.out(root)], inputs), "]"));
+  log_rewrite(
+      p.report,
+      cat("fuse: ", log, " -> fused_elementwise[",
+          fill_inputs(text[p.out(root)], [&](size_t k) { return cat("%", inputs[k]); }), "]"));
 }
 
 }  // namespace
