@@ -16,6 +16,7 @@ except ImportError as exc:  # pragma: no cover - only without a built extension
     ) from exc
 
 from . import data, io, nn, ops, optim
+from . import models
 from ._runtime import (
     active_isa,
     hardware_isa,
@@ -36,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "data",
     "io",
+    "models",
     "nn",
     "ops",
     "optim",
