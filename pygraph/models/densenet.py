@@ -25,8 +25,7 @@ class DenseLayer(nn.Module):
         self.conv2 = nn.Conv2d(mid, growth_rate, 3, padding=1, bias=False)
         self.dropout = nn.Dropout(drop_rate)
 
-    def forward(self, features: list[Tensor]) -> Tensor:
-        x = features[0] if len(features) == 1 else F.concat(features, axis=1)
+    def forward(self, x: Tensor) -> Tensor:
         x = self.conv1(self.relu1(self.norm1(x)))
         return self.dropout(self.conv2(self.relu2(self.norm2(x))))
 
@@ -45,7 +44,8 @@ class DenseBlock(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         features = [x]
         for layer in self.children():
-            features.append(layer(features))
+            x = features[0] if len(features) == 1 else F.concat(features, axis=1)
+            features.append(layer(x))
         return F.concat(features, axis=1)
 
 
