@@ -53,3 +53,13 @@ def test_readme_module_example_runs():
     exec(compile(block.group(1), "README.md", "exec"), scope)
     assert scope["logits"].shape == (8, 10) and "1.running_var" in scope["state"]
     assert np.abs(scope["model"][1].running_mean.value).max() > 0  # the step updated it
+
+
+def test_readme_models_example_runs():
+    block = re.search(r"## Models\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its models example"
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    assert scope["n"] == 61706 and scope["y"].shape == (1, 2, 64, 64)
+    assert scope["model"].fc.out_features == 10
+    assert "vit_tiny" in scope["pg"].models.list_models()
