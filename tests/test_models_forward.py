@@ -258,3 +258,134 @@ def test_sequence_models_train(name, kw, x):
     assert np.isfinite(losses).all() and losses[-1] < losses[0]
     after = model.state_dict()
     assert all(not np.array_equal(before[k], after[k]) for k, _ in model.named_parameters())
+
+
+def torch_vit(img, patch, dim, depth, heads, classes):
+    torch = pytest.importorskip("torch")
+    tnn = torch.nn
+
+    class Attention(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.qkv, self.proj = tnn.Linear(dim, 3 * dim), tnn.Linear(dim, dim)
+
+        def forward(self, x):
+            n, t, _ = x.shape
+            q, k, v = self.qkv(x).reshape(n, t, 3, heads, dim // heads).permute(2, 0, 3, 1, 4)
+            out = tnn.functional.scaled_dot_product_attention(q, k, v)
+            return self.proj(out.transpose(1, 2).reshape(n, t, dim))
+
+    class Mlp(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.act, self.fc2 = (
+                tnn.Linear(dim, 4 * dim),
+                tnn.GELU(),
+                tnn.Linear(4 * dim, dim),
+            )
+
+        def forward(self, x):
+            return self.fc2(self.act(self.fc1(x)))
+
+    class Block(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm1, self.attn = tnn.LayerNorm(dim, eps=1e-6), Attention()
+            self.norm2, self.mlp = tnn.LayerNorm(dim, eps=1e-6), Mlp()
+
+        def forward(self, x):
+            x = x + self.attn(self.norm1(x))
+            return x + self.mlp(self.norm2(x))
+
+    class PatchEmbed(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = tnn.Conv2d(3, dim, patch, patch)
+
+    class ViT(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.patch_embed = PatchEmbed()
+            self.cls_token = tnn.Parameter(torch.zeros(1, 1, dim))
+            self.pos_embed = tnn.Parameter(torch.zeros(1, (img // patch) ** 2 + 1, dim))
+            self.blocks = tnn.Sequential(*[Block() for _ in range(depth)])
+            self.norm, self.head = tnn.LayerNorm(dim, eps=1e-6), tnn.Linear(dim, classes)
+
+        def forward(self, x):
+            x = self.patch_embed.proj(x).flatten(2).transpose(1, 2)
+            x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], 1) + self.pos_embed
+            return self.head(self.norm(self.blocks(x))[:, 0])
+
+    return ViT()
+
+
+def test_vit_matches_torch():
+    pg.manual_seed(6)
+    kw = {"img_size": 16, "patch_size": 4, "embed_dim": 24, "depth": 2, "num_heads": 3}
+    ours = pg.models.vit_tiny(num_classes=5, **kw)
+    theirs = load_into_torch(ours, torch_vit(16, 4, 24, 2, 3, 5))
+    x = np.random.default_rng(7).standard_normal((3, 3, 16, 16)).astype(np.float32)
+    np.testing.assert_allclose(ours(x), run_torch(theirs, x), rtol=1e-4, atol=1e-5)
+
+
+def torch_densenet(k, blocks, init, classes):
+    torch = pytest.importorskip("torch")
+    tnn = torch.nn
+
+    class DenseLayer(tnn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.norm1, self.relu1 = tnn.BatchNorm2d(c), tnn.ReLU()
+            self.conv1 = tnn.Conv2d(c, 4 * k, 1, bias=False)
+            self.norm2, self.relu2 = tnn.BatchNorm2d(4 * k), tnn.ReLU()
+            self.conv2 = tnn.Conv2d(4 * k, k, 3, padding=1, bias=False)
+
+        def forward(self, feats):
+            x = self.conv1(self.relu1(self.norm1(torch.cat(feats, 1))))
+            return self.conv2(self.relu2(self.norm2(x)))
+
+    class DenseBlock(tnn.ModuleDict):
+        def forward(self, x):
+            feats = [x]
+            for layer in self.values():
+                feats.append(layer(feats))
+            return torch.cat(feats, 1)
+
+    def transition(c):
+        t = tnn.Sequential()
+        t.add_module("norm", tnn.BatchNorm2d(c))
+        t.add_module("relu", tnn.ReLU())
+        t.add_module("conv", tnn.Conv2d(c, c // 2, 1, bias=False))
+        t.add_module("pool", tnn.AvgPool2d(2, 2))
+        return t
+
+    class DenseNet(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = tnn.Sequential()
+            self.features.add_module("conv0", tnn.Conv2d(3, init, 3, padding=1, bias=False))
+            c = init
+            for i, n in enumerate(blocks):
+                layers = {f"denselayer{j + 1}": DenseLayer(c + j * k) for j in range(n)}
+                self.features.add_module(f"denseblock{i + 1}", DenseBlock(layers))
+                c += n * k
+                if i < len(blocks) - 1:
+                    self.features.add_module(f"transition{i + 1}", transition(c))
+                    c //= 2
+            self.features.add_module("norm5", tnn.BatchNorm2d(c))
+            self.classifier = tnn.Linear(c, classes)
+
+        def forward(self, x):
+            x = torch.relu(self.features(x)).mean((2, 3))
+            return self.classifier(x)
+
+    return DenseNet()
+
+
+def test_densenet_matches_torch():
+    pg.manual_seed(8)
+    ours = pg.models.densenet(growth_rate=4, block_config=(3, 2), num_init_features=8)
+    theirs = load_into_torch(ours, torch_densenet(4, (3, 2), 8, 10))
+    x = np.random.default_rng(9).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    ours.train(), theirs.train()  # batch statistics: the BN layers are not the identity
+    np.testing.assert_allclose(ours(x), run_torch(theirs, x), rtol=1e-4, atol=1e-4)
