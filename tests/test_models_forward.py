@@ -1,6 +1,6 @@
-"""pg.models outputs: LeNet-5 / ResNet-18 / U-Net against torch models written here (torchvision
-is not installed) with our state_dict loaded strictly, shapes at small sizes, the example
-inputs, and training steps that must lower the loss."""
+"""pg.models outputs: LeNet-5, ResNet-18, U-Net, ViT, DenseNet and inception against the torch
+twins of tests/models_torch.py (our state_dict loaded strictly), shapes at small sizes, the
+example inputs, and training steps that must lower the loss."""
 
 from __future__ import annotations
 
@@ -8,43 +8,18 @@ import numpy as np
 import pytest
 
 import pygraph as pg
+from tests.models_torch import (
+    load_into_torch,
+    run_torch,
+    torch_densenet,
+    torch_inception,
+    torch_lenet5,
+    torch_resnet18,
+    torch_unet,
+    torch_vit,
+)
 
-# ---- outputs against torch twins written here (torchvision's layouts and names) ----
-
-
-def torch_lenet5(pad):
-    tnn = pytest.importorskip("torch.nn")
-
-    class LeNet5(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.features = tnn.Sequential(
-                tnn.Conv2d(1, 6, 5, padding=pad), tnn.ReLU(), tnn.MaxPool2d(2),
-                tnn.Conv2d(6, 16, 5), tnn.ReLU(), tnn.MaxPool2d(2),
-            )  # fmt: skip
-            self.classifier = tnn.Sequential(
-                tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(),
-                tnn.Linear(84, 10),
-            )  # fmt: skip
-
-        def forward(self, x):
-            return self.classifier(self.features(x).flatten(1))
-
-    return LeNet5()
-
-
-def load_into_torch(ours, theirs):
-    import torch
-
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
-    return theirs
-
-
-def run_torch(theirs, x):
-    import torch
-
-    with torch.no_grad():
-        return theirs(torch.from_numpy(x)).numpy()
+# ---- outputs against the torch twins of tests/models_torch.py ----
 
 
 @pytest.mark.parametrize("size", [32, 28])
@@ -54,48 +29,6 @@ def test_lenet5_matches_torch(size):
     theirs = load_into_torch(ours, torch_lenet5(2 if size == 28 else 0))
     x = np.random.default_rng(0).standard_normal((4, 1, size, size)).astype(np.float32)
     np.testing.assert_allclose(ours(x), run_torch(theirs, x), rtol=1e-4, atol=1e-5)
-
-
-def torch_resnet18():
-    torch = pytest.importorskip("torch")
-    tnn = torch.nn
-
-    class BasicBlock(tnn.Module):
-        def __init__(self, cin, w, stride):
-            super().__init__()
-            self.conv1 = tnn.Conv2d(cin, w, 3, stride, 1, bias=False)
-            self.bn1, self.relu = tnn.BatchNorm2d(w), tnn.ReLU()
-            self.conv2, self.bn2 = tnn.Conv2d(w, w, 3, 1, 1, bias=False), tnn.BatchNorm2d(w)
-            self.downsample = None
-            if stride != 1 or cin != w:
-                self.downsample = tnn.Sequential(
-                    tnn.Conv2d(cin, w, 1, stride, bias=False), tnn.BatchNorm2d(w)
-                )
-
-        def forward(self, x):
-            out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
-            return self.relu(out + (x if self.downsample is None else self.downsample(x)))
-
-    class ResNet18(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = tnn.Conv2d(3, 64, 7, 2, 3, bias=False)
-            self.bn1, self.relu = tnn.BatchNorm2d(64), tnn.ReLU()
-            self.maxpool = tnn.MaxPool2d(3, 2, 1)
-            cin = 64
-            for k, w in enumerate((64, 128, 256, 512)):
-                s = 1 if k == 0 else 2
-                setattr(self, f"layer{k + 1}", tnn.Sequential(BasicBlock(cin, w, s),
-                                                              BasicBlock(w, w, 1)))  # fmt: skip
-                cin = w
-            self.avgpool, self.fc = tnn.AdaptiveAvgPool2d((1, 1)), tnn.Linear(512, 1000)
-
-        def forward(self, x):
-            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-            x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-            return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    return ResNet18()
 
 
 def test_resnet18_matches_torch():
@@ -120,37 +53,6 @@ def test_resnet18_matches_torch():
     assert isinstance(theirs_state["fc.weight"], torch.Tensor)
 
 
-def torch_unet(base, depth, cin=1, classes=2):
-    tnn = pytest.importorskip("torch.nn")
-    import torch
-
-    def double(c, w):
-        return tnn.Sequential(tnn.Conv2d(c, w, 3), tnn.ReLU(), tnn.Conv2d(w, w, 3), tnn.ReLU())
-
-    class UNet(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            ws = [base * 2**k for k in range(depth + 1)]
-            self.down = tnn.ModuleList(double(c, w) for c, w in zip([cin, *ws], ws))
-            self.up = tnn.ModuleList(tnn.ConvTranspose2d(c, c // 2, 2, 2) for c in ws[:0:-1])
-            self.dec = tnn.ModuleList(double(c, c // 2) for c in ws[:0:-1])
-            self.head = tnn.Conv2d(base, classes, 1)
-
-        def forward(self, x):
-            skips = []
-            for k, d in enumerate(self.down):
-                x = d(x if k == 0 else tnn.functional.max_pool2d(x, 2))
-                skips.append(x)
-            for up, dec, s in zip(self.up, self.dec, skips[-2::-1]):
-                x = up(x)
-                t, left = (s.shape[2] - x.shape[2]) // 2, (s.shape[3] - x.shape[3]) // 2
-                s = s[:, :, t : t + x.shape[2], left : left + x.shape[3]]
-                x = dec(torch.cat([s, x], 1))
-            return self.head(x)
-
-    return UNet()
-
-
 def test_unet_valid_matches_torch():
     pg.manual_seed(4)
     ours = pg.models.unet(base_channels=4, depth=2)
@@ -159,6 +61,34 @@ def test_unet_valid_matches_torch():
     out = ours(x)
     assert out.shape == (2, 2, 20, 20)
     np.testing.assert_allclose(out, run_torch(theirs, x), rtol=1e-4, atol=1e-5)
+
+
+def test_vit_matches_torch():
+    pg.manual_seed(6)
+    kw = {"img_size": 16, "patch_size": 4, "embed_dim": 24, "depth": 2, "num_heads": 3}
+    ours = pg.models.vit_tiny(num_classes=5, **kw)
+    theirs = load_into_torch(ours, torch_vit(16, 4, 24, 2, 3, 5))
+    x = np.random.default_rng(7).standard_normal((3, 3, 16, 16)).astype(np.float32)
+    np.testing.assert_allclose(ours(x), run_torch(theirs, x), rtol=1e-4, atol=1e-5)
+
+
+def test_densenet_matches_torch():
+    pg.manual_seed(8)
+    ours = pg.models.densenet(growth_rate=4, block_config=(3, 2), num_init_features=8)
+    theirs = load_into_torch(ours, torch_densenet(4, (3, 2), 8, 10))
+    x = np.random.default_rng(9).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    ours.train(), theirs.train()  # batch statistics: the BN layers are not the identity
+    np.testing.assert_allclose(ours(x), run_torch(theirs, x), rtol=1e-4, atol=1e-4)
+
+
+def test_inception_matches_torch():
+    pg.manual_seed(10)
+    sizes = (6, 3, 2, 4, 2, 3, 2)
+    ours = pg.models.inception(*sizes)
+    theirs = load_into_torch(ours, torch_inception(*sizes))
+    x = np.random.default_rng(11).standard_normal((2, 6, 7, 7)).astype(np.float32)
+    ours.train(), theirs.train()
+    np.testing.assert_allclose(ours(x), run_torch(theirs, x), rtol=1e-4, atol=1e-4)
 
 
 # ---- shapes at small sizes, the example inputs, bad sizes ----
@@ -258,134 +188,3 @@ def test_sequence_models_train(name, kw, x):
     assert np.isfinite(losses).all() and losses[-1] < losses[0]
     after = model.state_dict()
     assert all(not np.array_equal(before[k], after[k]) for k, _ in model.named_parameters())
-
-
-def torch_vit(img, patch, dim, depth, heads, classes):
-    torch = pytest.importorskip("torch")
-    tnn = torch.nn
-
-    class Attention(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.qkv, self.proj = tnn.Linear(dim, 3 * dim), tnn.Linear(dim, dim)
-
-        def forward(self, x):
-            n, t, _ = x.shape
-            q, k, v = self.qkv(x).reshape(n, t, 3, heads, dim // heads).permute(2, 0, 3, 1, 4)
-            out = tnn.functional.scaled_dot_product_attention(q, k, v)
-            return self.proj(out.transpose(1, 2).reshape(n, t, dim))
-
-    class Mlp(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1, self.act, self.fc2 = (
-                tnn.Linear(dim, 4 * dim),
-                tnn.GELU(),
-                tnn.Linear(4 * dim, dim),
-            )
-
-        def forward(self, x):
-            return self.fc2(self.act(self.fc1(x)))
-
-    class Block(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.norm1, self.attn = tnn.LayerNorm(dim, eps=1e-6), Attention()
-            self.norm2, self.mlp = tnn.LayerNorm(dim, eps=1e-6), Mlp()
-
-        def forward(self, x):
-            x = x + self.attn(self.norm1(x))
-            return x + self.mlp(self.norm2(x))
-
-    class PatchEmbed(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.proj = tnn.Conv2d(3, dim, patch, patch)
-
-    class ViT(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.patch_embed = PatchEmbed()
-            self.cls_token = tnn.Parameter(torch.zeros(1, 1, dim))
-            self.pos_embed = tnn.Parameter(torch.zeros(1, (img // patch) ** 2 + 1, dim))
-            self.blocks = tnn.Sequential(*[Block() for _ in range(depth)])
-            self.norm, self.head = tnn.LayerNorm(dim, eps=1e-6), tnn.Linear(dim, classes)
-
-        def forward(self, x):
-            x = self.patch_embed.proj(x).flatten(2).transpose(1, 2)
-            x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], 1) + self.pos_embed
-            return self.head(self.norm(self.blocks(x))[:, 0])
-
-    return ViT()
-
-
-def test_vit_matches_torch():
-    pg.manual_seed(6)
-    kw = {"img_size": 16, "patch_size": 4, "embed_dim": 24, "depth": 2, "num_heads": 3}
-    ours = pg.models.vit_tiny(num_classes=5, **kw)
-    theirs = load_into_torch(ours, torch_vit(16, 4, 24, 2, 3, 5))
-    x = np.random.default_rng(7).standard_normal((3, 3, 16, 16)).astype(np.float32)
-    np.testing.assert_allclose(ours(x), run_torch(theirs, x), rtol=1e-4, atol=1e-5)
-
-
-def torch_densenet(k, blocks, init, classes):
-    torch = pytest.importorskip("torch")
-    tnn = torch.nn
-
-    class DenseLayer(tnn.Module):
-        def __init__(self, c):
-            super().__init__()
-            self.norm1, self.relu1 = tnn.BatchNorm2d(c), tnn.ReLU()
-            self.conv1 = tnn.Conv2d(c, 4 * k, 1, bias=False)
-            self.norm2, self.relu2 = tnn.BatchNorm2d(4 * k), tnn.ReLU()
-            self.conv2 = tnn.Conv2d(4 * k, k, 3, padding=1, bias=False)
-
-        def forward(self, feats):
-            x = self.conv1(self.relu1(self.norm1(torch.cat(feats, 1))))
-            return self.conv2(self.relu2(self.norm2(x)))
-
-    class DenseBlock(tnn.ModuleDict):
-        def forward(self, x):
-            feats = [x]
-            for layer in self.values():
-                feats.append(layer(feats))
-            return torch.cat(feats, 1)
-
-    def transition(c):
-        t = tnn.Sequential()
-        t.add_module("norm", tnn.BatchNorm2d(c))
-        t.add_module("relu", tnn.ReLU())
-        t.add_module("conv", tnn.Conv2d(c, c // 2, 1, bias=False))
-        t.add_module("pool", tnn.AvgPool2d(2, 2))
-        return t
-
-    class DenseNet(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.features = tnn.Sequential()
-            self.features.add_module("conv0", tnn.Conv2d(3, init, 3, padding=1, bias=False))
-            c = init
-            for i, n in enumerate(blocks):
-                layers = {f"denselayer{j + 1}": DenseLayer(c + j * k) for j in range(n)}
-                self.features.add_module(f"denseblock{i + 1}", DenseBlock(layers))
-                c += n * k
-                if i < len(blocks) - 1:
-                    self.features.add_module(f"transition{i + 1}", transition(c))
-                    c //= 2
-            self.features.add_module("norm5", tnn.BatchNorm2d(c))
-            self.classifier = tnn.Linear(c, classes)
-
-        def forward(self, x):
-            x = torch.relu(self.features(x)).mean((2, 3))
-            return self.classifier(x)
-
-    return DenseNet()
-
-
-def test_densenet_matches_torch():
-    pg.manual_seed(8)
-    ours = pg.models.densenet(growth_rate=4, block_config=(3, 2), num_init_features=8)
-    theirs = load_into_torch(ours, torch_densenet(4, (3, 2), 8, 10))
-    x = np.random.default_rng(9).standard_normal((2, 3, 8, 8)).astype(np.float32)
-    ours.train(), theirs.train()  # batch statistics: the BN layers are not the identity
-    np.testing.assert_allclose(ours(x), run_torch(theirs, x), rtol=1e-4, atol=1e-4)
