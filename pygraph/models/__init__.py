@@ -2,7 +2,8 @@
 
 Layouts and parameter names follow the reference implementations (torchvision where it has
 the model, timm for vit_tiny), so their state_dicts' keys match. Each model has an
-`example_input_shape` (a batch of one) for summaries and diagrams.
+`example_input_shape` (a batch of one) for summaries and diagrams, and token models
+(transformer_classifier, lstm with a vocabulary) an `example_input_dtype` of "int64".
 
 >>> import pygraph as pg
 >>> sum(p.numel() for p in pg.models.lenet5().parameters())
