@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - only without a built extension
         "repository (or `pip install .`)."
     ) from exc
 
-from . import data, io, nn, ops, optim
+from . import data, io, models, nn, ops, optim
 from ._runtime import (
     active_isa,
     hardware_isa,
@@ -37,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "data",
     "io",
+    "models",
     "nn",
     "ops",
     "optim",

@@ -56,3 +56,13 @@ def test_readme_module_example_runs():
     table = scope["table"]  # conv 6*1*5*5*28*28*8 + linear 1176*10*8 MACs
     assert table.total_macs == 6 * 25 * 28 * 28 * 8 + 6 * 14 * 14 * 10 * 8
     assert "Conv2d" in str(table)
+
+
+def test_readme_models_example_runs():
+    block = re.search(r"## Models\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its models example"
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    assert scope["n"] == 61706 and scope["y"].shape == (1, 2, 64, 64)
+    assert scope["model"].fc.out_features == 10
+    assert "vit_tiny" in scope["pg"].models.list_models()

@@ -67,16 +67,30 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def _fill(p: Parameter, values: np.ndarray) -> Parameter:
-    p.value = values.astype(p.dtype)
+    p.value = values.astype(p.dtype, copy=False)
     return p
 
 
+# float32 parameters draw float32 numbers directly: no float64 copy of a 100 M-weight layer
+# (VGG's first Linear), which keeps building the big models to a couple of seconds.
 def uniform_(p: Parameter, a: float = 0.0, b: float = 1.0) -> Parameter:
-    return _fill(p, _state["rng"].uniform(a, b, p.shape))
+    rng = _state["rng"]
+    if p.dtype != "float32":
+        return _fill(p, rng.uniform(a, b, p.shape))
+    v = rng.random(p.shape, dtype=np.float32)
+    v *= np.float32(b - a)
+    v += np.float32(a)
+    return _fill(p, v)
 
 
 def normal_(p: Parameter, mean: float = 0.0, std: float = 1.0) -> Parameter:
-    return _fill(p, _state["rng"].normal(mean, std, p.shape))
+    rng = _state["rng"]
+    if p.dtype != "float32":
+        return _fill(p, rng.normal(mean, std, p.shape))
+    v = rng.standard_normal(p.shape, dtype=np.float32)
+    v *= np.float32(std)
+    v += np.float32(mean)
+    return _fill(p, v)
 
 
 def constant_(p: Parameter, val: float) -> Parameter:

@@ -37,9 +37,9 @@ class Parameter:
     """
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str = "") -> None:
-        arr = np.array(data, order="C")
+        arr = np.asarray(data, order="C")  # the cell copies it: no copy needed here
         if arr.dtype.kind == "f" and arr.dtype != np.float64:
-            arr = arr.astype(np.float32)
+            arr = arr.astype(np.float32, copy=False)
         elif arr.dtype.kind in "iub":
             arr = arr.astype(np.int64)
         self._cell = _core.Graph()
