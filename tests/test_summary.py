@@ -250,3 +250,13 @@ def test_transposed_conv_halves_the_jump():
     # each 2x2/2 output sees one input pixel: rf stays 3; a 3x3 conv then adds 2 * 1/2
     assert fields == [((3, 3), (1, 1)), ((3, 3), (half, half)), ((4, 4), (half, half))]
     assert "1/2" in str(s)
+
+
+def test_model_zoo_resnet18_and_lenet5_tables():
+    s = pg.summary(pg.models.resnet18(), (1, 3, 224, 224), depth=1)
+    assert s.total_params == 11689512 and round(s.total_macs / 1e9, 3) == 1.814
+    rows = {r.name: r for r in s.rows}
+    assert rows["layer4"].receptive_field == (435, 435) and rows["layer4"].jump == (32, 32)
+    assert rows["layer4"].output_shape == (1, 512, 7, 7)
+    lenet = pg.summary(pg.models.lenet5(), (1, 1, 32, 32))
+    assert lenet.total_params == 61706 and lenet.total_macs == 416520  # as the nn.Sequential one
