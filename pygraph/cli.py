@@ -1,17 +1,89 @@
-"""The `pygraph` command line: demo, bench."""
+"""The `pygraph` command line: demo, summary, train.
+
+    pygraph demo                                 kernels, then LeNet-5's table and a short training
+    pygraph summary resnet18 --depth 2           a model's table (pg.summary)
+    pygraph train lenet5 --dataset digits --epochs 5
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(d) for d in text.replace("x", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a shape: {text!r} (write it as 1,3,224,224)")
+    if not dims or min(dims) <= 0:
+        raise argparse.ArgumentTypeError(f"not a shape: {text!r} (positive sizes)")
+    return dims
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pygraph", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="kernels checked against numpy; LeNet-5's table; training")
+    demo.add_argument("--epochs", type=int, default=3, help="LeNet-5 epochs on digits (3)")
+    summary = sub.add_parser("summary", help="a model's layer table (see pg.models.list_models())")
+    summary.add_argument("model", help="a name from pg.models.list_models()")
+    summary.add_argument("--input-shape", type=_shape, help="e.g. 1,3,224,224 (the model's own "
+                         "example input by default)")  # fmt: skip
+    summary.add_argument("--depth", type=int, default=3, help="rows to this nesting depth (3)")
+    summary.add_argument("--num-classes", type=int, help="the model's num_classes option")
+    train = sub.add_parser("train", help="train a model on a bundled dataset")
+    train.add_argument("model", help="an image model from pg.models.list_models(), e.g. lenet5")
+    train.add_argument("--dataset", choices=["digits", "shapes"], default="digits")
+    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--lr", type=float, default=0.05, help="SGD learning rate (0.05)")
+    train.add_argument("--momentum", type=float, default=0.9)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--save", metavar="PATH", help="write the weights (safetensors) there")
+    train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def _model(name: str, **options):
+    import pygraph as pg
+
+    options = {k: v for k, v in options.items() if v is not None}
+    try:
+        return pg.models.get(name, **options)
+    except (ValueError, TypeError) as exc:
+        raise SystemExit(f"pygraph: {exc}") from None
+
+
+def summary(args: argparse.Namespace) -> None:
+    import pygraph as pg
+
+    model = _model(args.model, num_classes=args.num_classes)
+    shape = args.input_shape or model.example_input_shape
+    dtype = getattr(model, "example_input_dtype", "float32")
+    try:
+        print(pg.summary(model, shape, depth=args.depth, dtype=dtype))
+    except ValueError as exc:
+        raise SystemExit(f"pygraph: {exc}") from None
+
+
+def train(args: argparse.Namespace) -> None:
+    from .train_cli import train_model
+
+    train_model(args)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pygraph", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run a few ops through the engine and show which kernels ran")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     if args.command == "demo":
         from .demo import run
 
-        run()
+        run(epochs=args.epochs)
+    elif args.command == "summary":
+        summary(args)
+    else:
+        train(args)
+    sys.stdout.flush()
     return 0
