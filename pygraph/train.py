@@ -158,18 +158,12 @@ class Trainer:
             val = _check_data("fit (val)", *val)
         from tqdm.auto import tqdm
 
-        n_batches = -(-len(X) // int(batch_size))
-        for e in range(int(epochs)):
+        for _ in range(int(epochs)):
             start, lr = time.perf_counter(), self.optimizer.lr
+            bar = tqdm(total=-(-len(X) // int(batch_size)), desc=f"epoch {len(self.history) + 1}",
+                       unit="batch", disable=not progress, leave=True)  # fmt: skip
             order_seed = None if seed is None else [int(seed), len(self.history)]
-            bar = tqdm(total=n_batches, desc=f"epoch {len(self.history) + 1}", unit="batch",
-                       disable=not progress, leave=True)  # fmt: skip
-            tally = _Tally()
-            for xb, yb in batches(X, y, int(batch_size), shuffle, seed=order_seed):
-                tally.add(*self._run_step(xb, yb), yb)
-                bar.update(1)
-                bar.set_postfix(tally.summary(), refresh=False)
-            scores = tally.result(self.metrics)
+            scores = self._epoch(X, y, int(batch_size), shuffle, order_seed, bar)
             if val is not None:
                 scores.update({f"val_{k}": v for k, v in self.evaluate(*val, batch_size).items()})
             bar.set_postfix({k: f"{v:.4f}" for k, v in scores.items()})
@@ -178,6 +172,16 @@ class Trainer:
                 self.scheduler.step()
             self.history.append(**scores, lr=lr, seconds=time.perf_counter() - start)
         return self.history
+
+    def _epoch(self, X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: Any,
+               bar: Any) -> dict[str, float]:  # fmt: skip
+        """One pass of training steps; the mean loss (and accuracy) over its samples."""
+        tally = _Tally()
+        for xb, yb in batches(X, y, batch_size, shuffle, seed=seed):
+            tally.add(*self._run_step(xb, yb), yb)
+            bar.update(1)
+            bar.set_postfix(tally.summary(), refresh=False)
+        return tally.result(self.metrics)
 
     def evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict[str, float]:
         """The mean loss over (X, y) with the model in eval mode, and the accuracy when it is a

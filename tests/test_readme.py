@@ -53,3 +53,14 @@ def test_readme_module_example_runs():
     exec(compile(block.group(1), "README.md", "exec"), scope)
     assert scope["logits"].shape == (8, 10) and "1.running_var" in scope["state"]
     assert np.abs(scope["model"][1].running_mean.value).max() > 0  # the step updated it
+
+
+def test_readme_training_example_runs():
+    block = re.search(r"## Training\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its training example"
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    history = scope["history"]
+    assert len(history) == 4 and history["lr"] == [0.05, 0.05, 0.025, 0.025]
+    assert history["val_accuracy"][-1] > 0.6  # three classes: chance is 1/3
+    assert scope["scores"].shape == (len(scope["X_test"]), 3)
