@@ -182,6 +182,10 @@ def test_errors(rng):
         trainer.fit(X, y, epochs=0, progress=False)
     with pytest.raises(ValueError, match=r"Trainer.evaluate: X must be a non-empty"):
         trainer.evaluate(X[:0], y[:0])
+    with pytest.raises(TypeError, match="cross_entropy: target must hold integer class labels"):
+        trainer.fit(X, y.astype(np.float32), progress=False)
+    with pytest.raises(ValueError, match=r"conv2d.*\(10, 2, 8, 8\)"):
+        trainer.predict(np.ones((10, 2, 8, 8)))
     regress = pg.Trainer(nn.Linear(3, 1), loss="mse")
     with pytest.raises(ValueError, match=r"metric 'accuracy' needs class scores.*\(4, 1\)"):
         regress.fit(np.ones((4, 3)), np.ones((4, 1)), progress=False)
