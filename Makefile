@@ -29,11 +29,12 @@ $(VENV)/.deps: pyproject.toml
 	command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
 	mkdir -p build && touch $@
 
-# Oracles and tools for the tests. torch==2.13.0 is a CPU wheel on these machines (no other
-# version: any other spec downloads gigabytes of CUDA packages).
+# Oracles and tools for the tests (matplotlib: the `plot` extra, so its test runs).
+# torch==2.13.0 is a CPU wheel on these machines (no other version: any other spec
+# downloads gigabytes of CUDA packages).
 test-deps: $(VENV)/.test-deps
 $(VENV)/.test-deps: pyproject.toml $(VENV)/.deps
-	$(PIP) pytest scipy nbclient nbformat ipykernel sympy "torch==2.13.0"
+	$(PIP) pytest scipy nbclient nbformat ipykernel sympy matplotlib "torch==2.13.0"
 	touch $@
 
 bench: build test-deps

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FAMILIES = ["gemm", "conv", "pool", "eltwise", "norm", "shape", "graph"]
+FAMILIES = ["gemm", "conv", "pool", "eltwise", "norm", "shape", "graph", "train"]
 IMPLS = ["pygraph", "numpy", "torch"]
 # Idle thread pools spin before they sleep (OpenBLAS ~2^28 cycles, libgomp a while longer):
 # with more than one thread, wait this long before a block so that the previous worker's

@@ -29,8 +29,10 @@ from .compile import PASSES, Compiled, compile
 from .functional import *  # noqa: F403
 from .functional import __all__ as _functional_all
 from .graph import Tensor, constant, grad, input, ir, manual_seed, new_graph, param
+from .history import History, plot_history
 from .io import load, save
 from .summary import Summary, summary
+from .train import Trainer
 
 __version__ = "0.1.0"
 
@@ -45,6 +47,9 @@ __all__ = [
     "save",
     "Summary",
     "summary",
+    "History",
+    "Trainer",
+    "plot_history",
     "Tensor",
     "Compiled",
     "compile",

@@ -66,3 +66,16 @@ def test_readme_models_example_runs():
     assert scope["n"] == 61706 and scope["y"].shape == (1, 2, 64, 64)
     assert scope["model"].fc.out_features == 10
     assert "vit_tiny" in scope["pg"].models.list_models()
+
+
+
+
+def test_readme_training_example_runs():
+    block = re.search(r"## Training\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its training example"
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    history = scope["history"]
+    assert len(history) == 4 and history["lr"] == [0.05, 0.05, 0.025, 0.025]
+    assert history["val_accuracy"][-1] > 0.6  # three classes: chance is 1/3
+    assert scope["scores"].shape == (len(scope["X_test"]), 3)
