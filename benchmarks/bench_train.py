@@ -73,18 +73,12 @@ def cases(quick: bool) -> list[Case]:
     return [Case(name, impls)]
 
 
-def shifted(X: np.ndarray, k: int = 2) -> np.ndarray:
-    """X and its copies moved k pixels up, down, left and right (as tests/test_train.py)."""
-    moves = [(k, 2), (-k, 2), (k, 3), (-k, 3)]
-    return np.concatenate([X] + [np.roll(X, d, axis=a) for d, a in moves])
-
-
 def time_to_accuracy(target: float = 0.97, epochs: int = 8, seed: int = 0) -> dict:
     """Seconds of training (compiling included, evaluation excluded) until the test accuracy
     after an epoch reaches target: Adam(2e-3), cosine schedule, batch 64, shifted digits;
     both libraries start from the same weights and see the same batches."""
     X, y, Xt, yt = pg.data.digits()
-    Xa, ya = shifted(X), np.tile(y, 5)
+    Xa, ya = pg.data.shifted(X, y, 2)
     out = {}
     pg.manual_seed(seed)
     opt = pg.optim.Adam(lr=2e-3)

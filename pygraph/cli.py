@@ -1,8 +1,8 @@
 """The `pygraph` command line: demo, summary, train.
 
-    pygraph demo                                 kernels, then LeNet-5's table and a short training
-    pygraph summary resnet18 --depth 2           a model's table (pg.summary)
-    pygraph train lenet5 --dataset digits --epochs 5
+pygraph demo                                 kernels, then LeNet-5's table and a short training
+pygraph summary resnet18 --depth 2           a model's table (pg.summary)
+pygraph train lenet5 --dataset digits --epochs 5
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ def _shape(text: str) -> tuple[int, ...]:
     try:
         dims = tuple(int(d) for d in text.replace("x", ",").split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a shape: {text!r} (write it as 1,3,224,224)")
+        msg = f"not a shape: {text!r} (write it as 1,3,224,224)"
+        raise argparse.ArgumentTypeError(msg) from None
     if not dims or min(dims) <= 0:
         raise argparse.ArgumentTypeError(f"not a shape: {text!r} (positive sizes)")
     return dims
@@ -27,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="kernels checked against numpy; LeNet-5's table; training")
-    demo.add_argument("--epochs", type=int, default=3, help="LeNet-5 epochs on digits (3)")
+    demo.add_argument("--epochs", type=int, default=5, help="LeNet-5 epochs on digits (5)")
     summary = sub.add_parser("summary", help="a model's layer table (see pg.models.list_models())")
     summary.add_argument("model", help="a name from pg.models.list_models()")
     summary.add_argument("--input-shape", type=_shape, help="e.g. 1,3,224,224 (the model's own "
@@ -37,10 +38,20 @@ def _parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model on a bundled dataset")
     train.add_argument("model", help="an image model from pg.models.list_models(), e.g. lenet5")
     train.add_argument("--dataset", choices=["digits", "shapes"], default="digits")
-    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--epochs", type=int, default=8)
     train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=0.05, help="SGD learning rate (0.05)")
-    train.add_argument("--momentum", type=float, default=0.9)
+    train.add_argument(
+        "--optimizer",
+        choices=["adam", "sgd"],
+        default="adam",
+        help="Adam (lr 2e-3) or SGD with momentum 0.9 (lr 0.05), cosine schedule",
+    )
+    train.add_argument("--lr", type=float, help="the learning rate at the start")
+    train.add_argument(
+        "--shift",
+        type=int,
+        help="augment with copies shifted this many pixels (digits: 2, shapes: 0)",
+    )
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--save", metavar="PATH", help="write the weights (safetensors) there")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")

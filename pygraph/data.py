@@ -18,7 +18,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["SHAPES_CLASSES", "batches", "digits", "draw_shape", "resize_bilinear", "shapes"]
+__all__ = [
+    "SHAPES_CLASSES", "batches", "digits", "draw_shape", "resize_bilinear", "shapes", "shifted",
+]  # fmt: skip
 
 SHAPES_CLASSES = ("circle", "square", "triangle")
 
@@ -178,3 +180,31 @@ def batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
     for start in range(0, stop, batch_size):
         idx = order[start : start + batch_size]
         yield X[idx], y[idx]
+
+
+def shifted(X: np.ndarray, y: np.ndarray, pixels: int = 2) -> Batch:
+    """Augmentation: the images (N, C, H, W) and their copies moved `pixels` up, down, left and
+    right (the uncovered border filled with zeros), with their labels: 5x the data.
+
+    LeNet-5 needs it to pass 97% on the 1,437 training digits (it overfits them at 96-97%).
+
+    >>> X, y = np.arange(9, dtype=np.float32).reshape(1, 1, 3, 3), np.array([7])
+    >>> Xs, ys = shifted(X, y, 1)
+    >>> Xs.shape, ys.tolist(), Xs[1, 0].tolist()  # the first copy moved down one pixel
+    ((5, 1, 3, 3), [7, 7, 7, 7, 7], [[0.0, 0.0, 0.0], [0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
+    """
+    X = np.asarray(X)
+    if X.ndim != 4 or len(X) != len(y):
+        raise ValueError(f"shifted: X must be (N, C, H, W) with one label each, got X of shape "
+                         f"{X.shape} and {len(y)} labels")  # fmt: skip
+    k = int(pixels)
+    copies = [X]
+    for d, axis in ((k, 2), (-k, 2), (k, 3), (-k, 3)):
+        moved = np.zeros_like(X)
+        src = [slice(None)] * 4
+        dst = [slice(None)] * 4
+        src[axis] = slice(0, X.shape[axis] - d) if d > 0 else slice(-d, None)
+        dst[axis] = slice(d, None) if d > 0 else slice(0, X.shape[axis] + d)
+        moved[tuple(dst)] = X[tuple(src)]
+        copies.append(moved)
+    return np.concatenate(copies), np.tile(np.asarray(y), 5)

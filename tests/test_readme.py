@@ -68,8 +68,6 @@ def test_readme_models_example_runs():
     assert "vit_tiny" in scope["pg"].models.list_models()
 
 
-
-
 def test_readme_training_example_runs():
     block = re.search(r"## Training\n\n```python\n(.*?)```", README.read_text(), re.S)
     assert block, "README lost its training example"

@@ -223,12 +223,6 @@ def lenet5() -> nn.Sequential:
     )  # fmt: skip
 
 
-def shifted(X: np.ndarray, k: int) -> np.ndarray:
-    """X and its copies moved k pixels up, down, left and right (5x the data)."""
-    moves = [(k, 2), (-k, 2), (k, 3), (-k, 3)]
-    return np.concatenate([X] + [np.roll(X, d, axis=a) for d, a in moves])
-
-
 def test_lenet5_trains_on_digits_to_97_percent():
     pytest.importorskip("sklearn")
     X, y, X_test, y_test = pg.data.digits()
@@ -237,5 +231,5 @@ def test_lenet5_trains_on_digits_to_97_percent():
     trainer = pg.Trainer(lenet5(), optimizer=opt, scheduler=pg.optim.CosineAnnealingLR(opt, 8))
     # 2-pixel shifts of the upsampled 8x8 digits (half a pixel of the originals): without
     # them LeNet-5 overfits the 1437 training images at 96-97% test accuracy
-    trainer.fit(shifted(X, 2), np.tile(y, 5), epochs=8, batch_size=64, progress=False)
+    trainer.fit(*pg.data.shifted(X, y, 2), epochs=8, batch_size=64, progress=False)
     assert trainer.evaluate(X_test, y_test)["accuracy"] >= 0.97

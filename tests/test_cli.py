@@ -1,0 +1,54 @@
+"""The `pygraph` command line: summary, train, demo (run in-process through cli.main)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pygraph as pg
+from pygraph.cli import main
+
+
+def test_summary_command_prints_the_zoo_models_table(capsys):
+    assert main(["summary", "resnet18", "--depth", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "11,689,512" in out and "1.814 G" in out and "layer4" in out
+    main(["summary", "lenet5", "--input-shape", "2,1,32,32", "--num-classes", "4"])
+    out = capsys.readouterr().out
+    assert "(2, 4)" in out and "Params: 61,196" in out  # 61,706 - (84*10 + 10) + (84*4 + 4)
+
+
+def test_summary_command_errors_are_one_line_messages():
+    with pytest.raises(SystemExit, match="unknown model 'nope'; known: alexnet"):
+        main(["summary", "nope"])
+    with pytest.raises(SystemExit, match=r"layer 'classifier.0' \(Linear\) failed"):
+        main(["summary", "lenet5", "--input-shape", "1,1,28,28"])
+    with pytest.raises(SystemExit):  # argparse: not a shape
+        main(["summary", "lenet5", "--input-shape", "1,one"])
+
+
+def test_train_command_trains_and_saves_weights(tmp_path, capsys):
+    path = tmp_path / "shapes.safetensors"
+    argv = ["train", "lenet5", "--dataset", "shapes", "--epochs", "2", "--no-progress"]
+    main([*argv, "--save", str(path)])
+    out = capsys.readouterr().out
+    assert "lenet5 on shapes" in out and "epoch 2:" in out and "test accuracy" in out
+    model = pg.models.lenet5(num_classes=3)
+    pg.load(path, into=model)
+    X, y, X_test, y_test = pg.data.shapes()
+    accuracy = float((model.eval()(X_test).argmax(1) == y_test).mean())
+    printed = float(out.split("test accuracy ")[-1].split("%")[0]) / 100
+    assert abs(accuracy - printed) < 1e-3  # the saved weights are the trained ones
+    assert accuracy > 1 / 3 + 0.1  # better than chance after two epochs
+
+
+def test_train_command_refuses_models_that_do_not_take_images():
+    with pytest.raises(SystemExit, match="lstm does not take"):
+        main(["train", "lstm", "--epochs", "1"])
+
+
+def test_demo_runs(capsys):
+    assert main(["demo", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "max_pool2d" in out and "Params: 61,706" in out and "test accuracy" in out
+    assert np.isfinite(float(out.split("(loss ")[-1].split(")")[0]))
