@@ -92,11 +92,12 @@ Tensor conv_typed(int nd, const ConvGeom& g, const Tensor& x, const Tensor& w, c
 
 template <class T>
 std::vector<Tensor> conv_backward_typed(const ConvGeom& g, const Tensor& dy, const Tensor& x,
-                                        const Tensor& w, const Tensor& b, const std::string& op) {
-  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>(), op);
+                                        const Tensor& w, const Tensor& b, const std::string& op,
+                                        bool input_grad) {
+  Tensor dx = input_grad ? Tensor::empty(x.shape(), dtype_of<T>(), op) : Tensor();
   Tensor dw = Tensor::empty(w.shape(), dtype_of<T>(), op);
   Tensor db = b.defined() ? Tensor::empty(b.shape(), dtype_of<T>(), op) : Tensor();
-  backward_data<T>(g, dy.data<T>(), w.data<T>(), dx.data<T>(), op);
+  if (input_grad) backward_data<T>(g, dy.data<T>(), w.data<T>(), dx.data<T>(), op);
   backward_weight<T>(g, x.data<T>(), dy.data<T>(), dw.data<T>(), ptr<T>(db), op);
   return {dx, dw, db};
 }
@@ -141,12 +142,12 @@ Tensor conv(int nd, const Tensor& x, const Tensor& w, const Tensor& b, const Con
 }
 
 std::vector<Tensor> conv_backward(int nd, const Tensor& dy, const Tensor& x, const Tensor& w,
-                                  const Tensor& b, const ConvOptions& o) {
+                                  const Tensor& b, const ConvOptions& o, bool input_grad) {
   const std::string op = name("conv", nd, "_backward");
   const ConvGeom g = detail::conv_geom(op, nd, x, w, b, o);
   check_grad_output(op, dy, x, detail::out_shape(g, nd));
-  return x.dtype() == DType::f32 ? conv_backward_typed<float>(g, dy, x, w, b, op)
-                                 : conv_backward_typed<double>(g, dy, x, w, b, op);
+  return x.dtype() == DType::f32 ? conv_backward_typed<float>(g, dy, x, w, b, op, input_grad)
+                                 : conv_backward_typed<double>(g, dy, x, w, b, op, input_grad);
 }
 
 Tensor conv_transpose(int nd, const Tensor& x, const Tensor& w, const Tensor& b,

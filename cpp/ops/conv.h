@@ -27,8 +27,10 @@ struct ConvTransposeOptions {
 Tensor conv(int nd, const Tensor& input, const Tensor& weight, const Tensor& bias,
             const ConvOptions& o, kernels::Activation act = kernels::Activation::none);
 // -> {grad_input, grad_weight, grad_bias (undefined when bias is undefined)}
+// input_grad=false leaves grad_input undefined (the graph skips it when nothing reads it).
 std::vector<Tensor> conv_backward(int nd, const Tensor& grad_output, const Tensor& input,
-                                  const Tensor& weight, const Tensor& bias, const ConvOptions& o);
+                                  const Tensor& weight, const Tensor& bias, const ConvOptions& o,
+                                  bool input_grad = true);
 
 // input (N,Cin,*spatial), weight (Cin,Cout/groups,*kernel), bias (Cout) -> (N,Cout,*out) with
 // out = (in-1)*stride - 2*padding + dilation*(kernel-1) + output_padding + 1.

@@ -82,8 +82,11 @@ std::vector<ValueType> infer_conv_backward(const std::vector<ValueType>& in, con
   return std::vector<ValueType>(in.begin() + 1, in.end());
 }
 
+// input_grad=0 (set by simplify when nothing reads grad_input): that output stays undefined.
 std::vector<Tensor> run_conv_backward(const std::vector<Tensor>& in, const Attrs& a) {
-  auto out = ops::conv_backward(in[1].ndim() - 2, in[0], in[1], in[2], opt(in, 3), conv_options(a));
+  const bool input_grad = !a.has("input_grad") || a.i("input_grad") != 0;
+  auto out = ops::conv_backward(in[1].ndim() - 2, in[0], in[1], in[2], opt(in, 3), conv_options(a),
+                                input_grad);
   out.resize(in.size() - 1);
   return out;
 }

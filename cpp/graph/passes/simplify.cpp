@@ -5,8 +5,10 @@
 //   remove identities         x * 1, 1 * x, x + 0, 0 + x, x - 0, x / 1, -(-x) (1 and 0:
 //                             constants of ones or zeros of any broadcastable shape),
 //                             reshape/sum_to/broadcast_to to the same shape, transpose(a, a)
-//   drop dead indices         max_pool whose indices nobody reads -> max_pool{indices=0},
-//                             which runs the kernel that does not write them
+//   skip unread outputs       max_pool whose indices nobody reads -> max_pool{indices=0};
+//                             conv_backward whose grad_input nobody reads (the gradient of a
+//                             network's first convolution) -> conv_backward{input_grad=0}:
+//                             their kernels then leave that output uncomputed
 // An identity is only removed when the result has x's exact shape and dtype.
 #include <map>
 
@@ -68,6 +70,17 @@ ValueId identity(const Graph& g, const Node& n, const std::vector<ValueId>& in,
       return -1;
   }
 }
+
+// Outputs a kernel can leave uncomputed, and the attribute that tells it to.
+struct Skippable {
+  OpId op;
+  size_t output;
+  const char* attr;
+  const char* what;
+};
+constexpr Skippable kSkippable[] = {{OpId::max_pool1d, 1, "indices", "indices"},
+                                    {OpId::max_pool2d, 1, "indices", "indices"},
+                                    {OpId::conv_backward, 0, "input_grad", "grad_input"}};
 
 constexpr int64_t kFoldLimit = 1 << 20;  // elements: larger constants stay computed
 
@@ -140,10 +153,12 @@ Program simplify(const Program& p, PassReport& report) {
       log_rewrite(report, cat("simplify: ", name, " #", id, " folded into a constant"));
       continue;
     }
-    if ((n.op == OpId::max_pool1d || n.op == OpId::max_pool2d) && !read[n.outputs[1]]) {
-      n.attrs.set("indices", int64_t{0});
-      log_rewrite(report, cat("simplify: ", name, " #", id, " computes no indices (none read)"));
-    }
+    for (const Skippable& s : kSkippable)
+      if (n.op == s.op && !read[n.outputs[s.output]]) {
+        n.attrs.set(s.attr, int64_t{0});
+        log_rewrite(report,
+                    cat("simplify: ", name, " #", id, " computes no ", s.what, " (none read)"));
+      }
     const auto outs = g.add(n.op, in, n.attrs, n.origin);
     for (size_t k = 0; k < outs.size(); ++k) map[n.outputs[k]] = outs[k];
     seen[key] = outs;
