@@ -33,7 +33,7 @@ def render(
     rankdir: str = "TB",
     collapse_repeats: bool = False,
     backward: bool = False,
-    max_nodes: int = 150,
+    max_nodes: int = 100,
 ) -> Diagram:
     """Draw a model, tensors or a compiled program; write it to path (by suffix) when given.
 

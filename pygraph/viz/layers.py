@@ -132,8 +132,13 @@ class LayerGraph:
             return
         merge = node["op"] in MERGES and sum(v in self.active for v in node["inputs"]) >= 2
         prev = group.items[-1] if group.items else None
-        if node["op"] in CROPS and isinstance(prev, Unit) and prev.op in CROPS \
-                and prev.nodes.stop == m and node["inputs"][0] in prev.outputs:
+        if (
+            node["op"] in CROPS
+            and isinstance(prev, Unit)
+            and prev.op in CROPS
+            and prev.nodes.stop == m
+            and node["inputs"][0] in prev.outputs
+        ):
             prev.nodes, prev.outputs = range(prev.nodes.start, m + 1), node["outputs"]
             prev.shape, prev.title = self._shape(node["outputs"]), "crop"  # slices of one crop
             return
