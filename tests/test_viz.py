@@ -123,12 +123,12 @@ def test_jupyter_reprs() -> None:
     assert "<svg" in bundle["image/svg+xml"] and "Diagram" in bundle["text/plain"]
 
 
-@needs_dot
 # VGG variants differ only in their layer lists; building each (120M+ parameters to initialize)
 # takes seconds, so vgg16 and vgg11_bn stand for the family.
 ZOO = [m for m in pg.models.list_models() if not m.startswith("vgg") or m in ("vgg16", "vgg11_bn")]
 
 
+@needs_dot
 @pytest.mark.parametrize("name", ZOO)
 def test_every_zoo_model_renders(name: str) -> None:
     model = pg.models.get(name)
