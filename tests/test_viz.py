@@ -134,3 +134,68 @@ def test_every_zoo_model_renders(name: str) -> None:
     model = pg.models.get(name)
     svg = pg.render(model).svg()  # its example input; dot exits 0 or render raises
     assert "<svg" in svg and type(model).__name__ in svg
+
+
+def _op_nodes(src: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s*(n\d+) \[label=(.*)\];$", src, re.M))
+
+
+def test_op_view_of_tensors_labels_shapes_and_value_kinds() -> None:
+    x = pg.input((4, 3), name="x")
+    w = pg.param((3, 2), init="xavier", name="w")
+    y = pg.relu(x @ w)
+    src = pg.render(y).source
+    ops = [lab for lab in _op_nodes(src).values()]
+    assert len(ops) == 2 and any("matmul" in o for o in ops) and any("relu" in o for o in ops)
+    assert re.search(r'v\d+ \[label=<<B>x</B><BR/>4×3>, fillcolor="#b6d7a8"', src)  # input
+    assert re.search(r'v\d+ \[label=<<B>w</B><BR/>3×2>, fillcolor="#ffe599"', src)  # param
+    assert 'label="4×2"' in src  # the matmul's output on the edge into relu
+
+
+def test_op_view_backward_marks_gradient_ops() -> None:
+    x = pg.input((4, 3), name="x")
+    w = pg.param((3, 2), init="xavier", name="w")
+    loss = pg.relu(x @ w).mean()
+    plain = pg.render(loss).source
+    assert styles_grad() not in plain
+    src = pg.render(loss, backward=True).source
+    assert "∂L/∂w" in src and styles_grad() in src
+    assert 'style="dotted"' in src  # forward values the backward pass reads
+    (gw,) = pg.grad(loss, [w])
+    assert styles_grad() in pg.render(gw).source  # found from pg.grad's seed
+
+
+def styles_grad() -> str:
+    from pygraph.viz import styles
+
+    return f'fillcolor="{styles.GRAD_FILL}"'
+
+
+def test_op_view_of_compiled_fused_kernels_and_shared_buffers() -> None:
+    x = pg.input((4, 3), name="x")
+    w = pg.param((3, 2), init="xavier", name="w")
+    loss = pg.relu(x @ w).mean()
+    (gw,) = pg.grad(loss, [w])
+    f = pg.compile([loss, gw])
+    src = pg.render(f).source
+    cats = {d["name"]: d["category"] for d in pg._core.op_table()}
+    ops = [f.program.node(n)["op"] for n in f.program.needed(f._out_ids)]
+    fused = [op for op in ops if cats[op] == "fused"]
+    assert set(fused) == {"gemm", "fused_elementwise"}  # gemm+relu, dW by a gemm, relu' * g
+    assert src.count('label="fused kernel"') == len(fused) == 3
+    assert "buf 0" in src  # relu's output and its gradient reuse one arena range
+    shared = {r["offset"] for r in f.memory_plan}
+    assert len(shared) < len(f.memory_plan)
+
+
+def test_op_view_of_a_module_with_backward() -> None:
+    d = pg.render(pg.models.lenet5(), level="op", backward=True)
+    assert "conv_backward" in d.source and "∂L/∂features.0.weight" in d.source
+    assert "running" not in d.source
+
+
+def test_op_view_rejects_other_objects() -> None:
+    with pytest.raises(TypeError, match="level='op'"):
+        pg.render([1, 2], level="op")
+    with pytest.raises(TypeError, match="Module"):
+        pg.render(pg.input((2,), name="a"), level="layer")
