@@ -40,7 +40,8 @@ def _attr_text(attrs: dict) -> str:
     """The attributes worth a line in the box (short ones; the fused expression)."""
     if "expr" in attrs:
         return str(attrs["expr"])
-    parts = [f"{k}={v}" for k, v in attrs.items() if k not in ("code", "dtype", "shape")]
+    first = sorted(attrs, key=lambda k: k != "activation")  # a fused epilogue shows first
+    parts = [f"{k}={attrs[k]}" for k in first if k not in ("code", "dtype", "shape")]
     text = ", ".join(p for p in parts if not p.endswith(("=0", "=none", "=0.0")))
     return text if len(text) <= 36 else text[:34] + "…"
 
@@ -78,8 +79,7 @@ def op_dot(view: OpView, rankdir: str, compact: bool) -> str:
         cat = cats.get(node["op"], "")
         attrs = _attr_text(node["attrs"])
         label = f"<<B>{html(node['op'])}</B>" + (f"<BR/>{html(attrs)}" if attrs else "") + ">"
-        fused = cat == "fused" or node["op"] == "gemm" and node["attrs"].get("activation") not in (
-            None, "none")  # fmt: skip
+        fused = cat == "fused" or node["attrs"].get("activation") not in (None, "none")
         if fused:
             dot.open_cluster(label="fused kernel", style="rounded,filled", fillcolor="#fdf2e4",
                              color="#e69138", fontsize="8", fontcolor="#b45f06")  # fmt: skip
