@@ -33,6 +33,7 @@ from .history import History, plot_history
 from .io import load, save
 from .summary import Summary, summary
 from .train import Trainer
+from .viz import Diagram, render
 
 __version__ = "0.1.0"
 
@@ -45,6 +46,8 @@ __all__ = [
     "optim",
     "load",
     "save",
+    "Diagram",
+    "render",
     "Summary",
     "summary",
     "History",

@@ -1,7 +1,8 @@
-"""The `pygraph` command line: demo, summary, train.
+"""The `pygraph` command line: demo, summary, render, train.
 
 pygraph demo                                 kernels, then LeNet-5's table and a short training
 pygraph summary resnet18 --depth 2           a model's table (pg.summary)
+pygraph render resnet18 -o resnet18.svg       a diagram (pg.render): --level op --backward
 pygraph train lenet5 --dataset digits --epochs 5
 """
 
@@ -35,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
                          "example input by default)")  # fmt: skip
     summary.add_argument("--depth", type=int, default=3, help="rows to this nesting depth (3)")
     summary.add_argument("--num-classes", type=int, help="the model's num_classes option")
+    render = sub.add_parser("render", help="a model's diagram (.svg .png .pdf .dot)")
+    render.add_argument("model", help="a name from pg.models.list_models()")
+    render.add_argument("-o", "--output", required=True, metavar="FILE", help="by suffix")
+    render.add_argument("--level", choices=["layer", "op"], default="layer")
+    render.add_argument("--backward", action="store_true", help="op level: gradient ops too")
+    render.add_argument("--depth", type=int, help="module levels drawn (all that fit)")
+    render.add_argument("--rankdir", choices=["TB", "LR"], default="TB")
+    render.add_argument("--input-shape", type=_shape, help="the model's example by default")
     train = sub.add_parser("train", help="train a model on a bundled dataset")
     train.add_argument("model", help="an image model from pg.models.list_models(), e.g. lenet5")
     train.add_argument("--dataset", choices=["digits", "shapes"], default="digits")
@@ -80,6 +89,18 @@ def summary(args: argparse.Namespace) -> None:
         raise SystemExit(f"pygraph: {exc}") from None
 
 
+def render(args: argparse.Namespace) -> None:
+    import pygraph as pg
+
+    model = _model(args.model)
+    try:
+        pg.render(model, args.output, level=args.level, input_shape=args.input_shape,
+                  depth=args.depth, rankdir=args.rankdir, backward=args.backward)  # fmt: skip
+    except (ValueError, TypeError, RuntimeError) as exc:
+        raise SystemExit(f"pygraph: {exc}") from None
+    print(f"wrote {args.output}")
+
+
 def train(args: argparse.Namespace) -> None:
     from .train_cli import train_model
 
@@ -94,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         run(epochs=args.epochs)
     elif args.command == "summary":
         summary(args)
+    elif args.command == "render":
+        render(args)
     else:
         train(args)
     sys.stdout.flush()

@@ -80,6 +80,7 @@ def run(epochs: int = 5) -> None:
     pg.set_isa(before)
 
     lenet(epochs)
+    pictures()
 
 
 def lenet(epochs: int) -> None:
@@ -98,3 +99,19 @@ def lenet(epochs: int) -> None:
     result = trainer.evaluate(X_test, y_test)
     print(f"test accuracy on {len(X_test)} held-out digits: {result['accuracy']:.2%} "
           f"(loss {result['loss']:.4f})")  # fmt: skip
+
+
+def pictures(out_dir: str = "build/demo") -> None:
+    """LeNet-5's architecture diagram and its forward + backward graph, written as SVG (DOT
+    source when Graphviz's dot is missing)."""
+    import shutil
+    from pathlib import Path
+
+    suffix = ".svg" if shutil.which("dot") else ".dot"
+    model = pg.models.lenet5()
+    arch = pg.render(model, Path(out_dir) / f"lenet5{suffix}")
+    back = pg.render(model, Path(out_dir) / f"lenet5_backward{suffix}", level="op", backward=True)
+    where = Path(out_dir).resolve()
+    print(f"\nDiagrams (pg.render) in {where}: lenet5{suffix} (layers, "
+          f"{arch.source.count('->')} edges), lenet5_backward{suffix} (ops and gradients, "
+          f"{back.source.count('->')} edges)")  # fmt: skip

@@ -52,3 +52,13 @@ def test_demo_runs(capsys):
     out = capsys.readouterr().out
     assert "max_pool2d" in out and "Params: 61,706" in out and "test accuracy" in out
     assert np.isfinite(float(out.split("(loss ")[-1].split(")")[0]))
+
+
+def test_render_command_writes_the_file(tmp_path, capsys):
+    path = tmp_path / "lenet.dot"
+    assert main(["render", "lenet5", "-o", str(path), "--level", "op", "--backward"]) == 0
+    assert "conv_backward" in path.read_text() and str(path) in capsys.readouterr().out
+    main(["render", "resnet18", "-o", str(tmp_path / "r.dot"), "--depth", "1"])
+    assert "layer4" in (tmp_path / "r.dot").read_text()
+    with pytest.raises(SystemExit, match="unknown file suffix"):
+        main(["render", "lenet5", "-o", str(tmp_path / "x.jpg")])
