@@ -78,6 +78,7 @@ GEOMS = [  # nd, kernel, padding, dilation, groups
     (2, 5, 2, 1, 2),  # LeNet-like with padding
     (2, (2, 3), (0, 2), (1, 2), 4),
     (1, 4, 3, 2, 1),
+    (1, 35, 17, 1, 1),  # more taps than col2im keeps per row: the plain walk
     (3, (2, 2, 3), (1, 0, 1), 1, 2),
 ]
 

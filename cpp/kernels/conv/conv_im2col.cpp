@@ -21,6 +21,10 @@ struct RowPortable {
   void scatter(float* x_row, const float* src, const ColRow& r) const {
     scatter_row_scalar(x_row, src, r);
   }
+  void scatter_taps(float* x_row, const float* src, int64_t ld, const ColRow* taps, int64_t Kw,
+                    int64_t) const {
+    scatter_taps_scalar(x_row, src, ld, taps, Kw);
+  }
   void zero(float* dst, int64_t n) const { std::memset(dst, 0, sizeof(float) * n); }
 };
 
@@ -56,7 +60,7 @@ void im2col_f32_portable(const ConvGeom& g, const float* x, float* col, int64_t 
 // col is (Cg*Kd*Kh*Kw, (r1-r0)*Wo) with row stride ld, dx is (Cg,Di,Hi,Wi)
 void col2im_f32_portable(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0,
                          int64_t r1) {
-  im2col_walk<true>(g, dx, const_cast<float*>(col), ld, r0, r1, RowPortable());
+  col2im_walk(g, dx, col, ld, r0, r1, RowPortable());
 }
 
 void im2col_f32(const ConvGeom& g, const float* x, float* col, int64_t ld) {

@@ -51,6 +51,24 @@ struct RowAVX2 {
       _mm256_maskstore_ps(s + o, m, v);
     }
   }
+  // Each 8-wide piece of the input row stays in a register over the taps; a tap's lanes hold
+  // the input positions o + off, o in [lo, hi), and only those lanes are added (others untouched).
+  void scatter_taps(float* x_row, const float* src, int64_t ld, const ColRow* taps, int64_t Kw,
+                    int64_t Wi) const {
+    if (taps[0].sw != 1) return scatter_taps_scalar(x_row, src, ld, taps, Kw);
+    for (int64_t j = 0; j < Wi; j += 8) {
+      const bool whole = j + 8 <= Wi;
+      const __m256i row = lanes(j, 0, Wi);
+      __m256 acc = whole ? _mm256_loadu_ps(x_row + j) : _mm256_maskload_ps(x_row + j, row);
+      for (int64_t kw = 0; kw < Kw; ++kw) {
+        const ColRow& t = taps[kw];
+        const __m256i m = lanes(j, t.lo + t.off, t.hi + t.off);
+        const __m256 v = _mm256_maskload_ps(src + kw * ld + j - t.off, m);
+        acc = _mm256_blendv_ps(acc, _mm256_add_ps(acc, v), _mm256_castsi256_ps(m));
+      }
+      store_row(x_row, j, Wi, acc);
+    }
+  }
   void zero(float* dst, int64_t n) const {
     for (int64_t o = 0; o < n; o += 8) store_row(dst, o, n, _mm256_setzero_ps());
   }
@@ -67,7 +85,7 @@ void im2col_f32_avx2(const ConvGeom& g, const float* x, float* col, int64_t ld, 
 // col is (Cg*Kd*Kh*Kw, (r1-r0)*Wo) with row stride ld, dx is (Cg,Di,Hi,Wi)
 void col2im_f32_avx2(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0,
                      int64_t r1) {
-  im2col_walk<true>(g, dx, const_cast<float*>(col), ld, r0, r1, RowAVX2());
+  col2im_walk(g, dx, col, ld, r0, r1, RowAVX2());
 }
 
 }  // namespace pg::kernels

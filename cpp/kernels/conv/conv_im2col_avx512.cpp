@@ -44,6 +44,23 @@ struct RowAVX512 {
       _mm512_mask_storeu_ps(s + o, m, v);
     }
   }
+  // Each 16-wide piece of the input row stays in a register over the taps; a tap's lanes hold
+  // the input positions o + off, o in [lo, hi), and only those lanes are added (others untouched).
+  void scatter_taps(float* x_row, const float* src, int64_t ld, const ColRow* taps, int64_t Kw,
+                    int64_t Wi) const {
+    if (taps[0].sw != 1) return scatter_taps_scalar(x_row, src, ld, taps, Kw);
+    for (int64_t j = 0; j < Wi; j += 16) {
+      const __mmask16 row = lanes(0, Wi - j);
+      __m512 acc = _mm512_maskz_loadu_ps(row, x_row + j);
+      for (int64_t kw = 0; kw < Kw; ++kw) {
+        const ColRow& t = taps[kw];
+        const __mmask16 m = lanes(t.lo + t.off - j, t.hi + t.off - j);
+        const __m512 v = _mm512_maskz_loadu_ps(m, src + kw * ld + j - t.off);
+        acc = _mm512_mask_add_ps(acc, m, acc, v);
+      }
+      _mm512_mask_storeu_ps(x_row + j, row, acc);
+    }
+  }
   void zero(float* dst, int64_t n) const {
     for (int64_t o = 0; o < n; o += 16)
       _mm512_mask_storeu_ps(dst + o, lanes(0, n - o), _mm512_setzero_ps());
@@ -61,7 +78,7 @@ void im2col_f32_avx512(const ConvGeom& g, const float* x, float* col, int64_t ld
 // col is (Cg*Kd*Kh*Kw, (r1-r0)*Wo) with row stride ld, dx is (Cg,Di,Hi,Wi)
 void col2im_f32_avx512(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0,
                        int64_t r1) {
-  im2col_walk<true>(g, dx, const_cast<float*>(col), ld, r0, r1, RowAVX512());
+  col2im_walk(g, dx, col, ld, r0, r1, RowAVX512());
 }
 
 }  // namespace pg::kernels

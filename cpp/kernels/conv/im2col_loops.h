@@ -80,5 +80,55 @@ void im2col_walk(const ConvGeom& g, float* x, float* col, int64_t ld, int64_t r0
         }
 }
 
+// Taps of one kernel row whose ColRows col2im_walk precomputes; wider kernels take the plain walk.
+constexpr int64_t kMaxTaps = 32;
+
+// col2im with the taps kw innermost: for each (channel, kd, kh) and output row, Row's
+// scatter_taps(x_row, src, ld, taps, Kw, Wi) adds the Kw column rows src + kw*ld into one input
+// row, which it can keep in registers instead of storing and reloading it once per tap (a
+// reload that overlaps a masked store at another offset cannot be forwarded and stalls). Every
+// input element still receives its terms in (channel, tap) order: for fixed (c, kd, kh) and a
+// fixed input row, each tap contributes from exactly one output row.
+template <class Row>
+void col2im_walk(const ConvGeom& g, float* x, const float* col, int64_t ld, int64_t r0, int64_t r1,
+                 const Row& row) {
+  const int64_t Kw = g.ker[2];
+  if (Kw > kMaxTaps) return im2col_walk<true>(g, x, const_cast<float*>(col), ld, r0, r1, row);
+  const int64_t Di = g.in[0], Hi = g.in[1], Wi = g.in[2], Ho = g.out[1], Wo = g.out[2];
+  const int64_t sd = g.stride[0], sh = g.stride[1], IS = g.in_size();
+  if (r1 <= r0) return;
+  ColRow taps[kMaxTaps];
+  for (int64_t kw = 0; kw < Kw; ++kw) {
+    taps[kw] = {Wo, 0, 0, g.stride[2], kw * g.dil[2] - g.pad[2]};
+    i2c_valid(Wi, Wo, taps[kw].sw, taps[kw].off, &taps[kw].lo, &taps[kw].hi);
+  }
+  const int64_t od0 = r0 / Ho, oh0 = r0 % Ho;  // once per call
+  const float* src = col;
+  for (int64_t c = 0; c < g.Cg(); ++c)
+    for (int64_t kd = 0; kd < g.ker[0]; ++kd)
+      for (int64_t kh = 0; kh < g.ker[1]; ++kh, src += Kw * ld) {
+        const int64_t offd = kd * g.dil[0] - g.pad[0], offh = kh * g.dil[1] - g.pad[1];
+        float* xc = x + c * IS;
+        const float* d = src;
+        int64_t oh = oh0, id = od0 * sd + offd, ih = oh0 * sh + offh;
+        for (int64_t r = r0; r < r1; ++r, d += Wo) {
+          if (id >= 0 && id < Di && ih >= 0 && ih < Hi)
+            row.scatter_taps(xc + (id * Hi + ih) * Wi, d, ld, taps, Kw, Wi);
+          ih += sh;
+          if (++oh == Ho) {
+            oh = 0;
+            ih = offh;
+            id += sd;
+          }
+        }
+      }
+}
+
+// The plain scatter_taps: one tap after the other (scalar stores forward to the next loads).
+inline void scatter_taps_scalar(float* x_row, const float* src, int64_t ld, const ColRow* taps,
+                                int64_t Kw) {
+  for (int64_t kw = 0; kw < Kw; ++kw) scatter_row_scalar(x_row, src + kw * ld, taps[kw]);
+}
+
 }  // namespace
 }  // namespace pg::kernels
