@@ -72,7 +72,7 @@ def _case(rng, nd, w_out, k, stride, padding, dilation, groups, channels=4, n=2)
     return x, w, list(s), list(p), list(d)
 
 
-WIDTHS = [1, 7, 8, 9, 15, 16, 17, 28, 33]
+WIDTHS = [1, 7, 8, 9, 15, 16, 17, 28, 33, 65, 100]  # 65+: more steps than AVX-512 premasks
 GEOMS = [  # nd, kernel, padding, dilation, groups
     (2, 3, 1, 1, 1),
     (2, 5, 2, 1, 2),  # LeNet-like with padding

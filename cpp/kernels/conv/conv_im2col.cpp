@@ -11,6 +11,7 @@ namespace pg::kernels {
 namespace {
 
 struct RowPortable {
+  ColRow prepare(const ColRow& r) const { return r; }
   void gather(float* dst, const float* x_row, const ColRow& r) const {
     if (r.sw != 1 || r.hi - r.lo < 32) return gather_row_scalar(dst, x_row, r);
     // long rows: the library copy wins; short ones (LeNet's 10-28) cost less than its call

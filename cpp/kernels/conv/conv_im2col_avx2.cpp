@@ -24,6 +24,7 @@ inline void store_row(float* dst, int64_t o, int64_t n, __m256 v) {
 }
 
 struct RowAVX2 {
+  ColRow prepare(const ColRow& r) const { return r; }
   void gather(float* dst, const float* x_row, const ColRow& r) const {
     const float* s = x_row + r.off;  // s[o * sw] is the input of column o, for o in [lo, hi)
     if (r.sw == 1) {

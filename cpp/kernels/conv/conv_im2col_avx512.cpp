@@ -15,9 +15,30 @@ inline __mmask16 lanes(int64_t a, int64_t b) {
   return static_cast<__mmask16>(below_hi & ~below_lo);
 }
 
+// A tap's masks, computed once for all its output rows when the row has at most kPre steps.
+constexpr int64_t kPre = 4;
+struct Prepared {
+  ColRow r;
+  __mmask16 in[kPre], st[kPre];  // lanes read (in [lo, hi)) and written (in [0, n)) per step
+};
+
 struct RowAVX512 {
-  void gather(float* dst, const float* x_row, const ColRow& r) const {
+  Prepared prepare(const ColRow& r) const {
+    Prepared p{r, {}, {}};
+    for (int64_t k = 0; k < kPre; ++k) {
+      p.in[k] = lanes(r.lo - 16 * k, r.hi - 16 * k);
+      p.st[k] = lanes(0, r.n - 16 * k);
+    }
+    return p;
+  }
+  void gather(float* dst, const float* x_row, const Prepared& p) const {
+    const ColRow& r = p.r;
     const float* s = x_row + r.off;  // s[o * sw] is the input of column o, for o in [lo, hi)
+    if (r.sw == 1 && r.n <= 16 * kPre) {
+      for (int64_t k = 0, o = 0; o < r.n; ++k, o += 16)
+        _mm512_mask_storeu_ps(dst + o, p.st[k], _mm512_maskz_loadu_ps(p.in[k], s + o));
+      return;
+    }
     if (r.sw == 1) {
       for (int64_t o = 0; o < r.n; o += 16) {
         const __mmask16 in = lanes(r.lo - o, r.hi - o), st = lanes(0, r.n - o);
@@ -34,7 +55,8 @@ struct RowAVX512 {
       _mm512_mask_storeu_ps(dst + o, st, v);
     }
   }
-  void scatter(float* x_row, const float* src, const ColRow& r) const {
+  void scatter(float* x_row, const float* src, const Prepared& p) const {
+    const ColRow& r = p.r;
     if (r.sw != 1) return scatter_row_scalar(x_row, src, r);
     float* s = x_row + r.off;
     for (int64_t o = r.lo; o < r.hi; o += 16) {

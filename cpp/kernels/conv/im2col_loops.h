@@ -40,7 +40,8 @@ inline void i2c_valid(int64_t n, int64_t out, int64_t s, int64_t off, int64_t* l
 // x is (Cg,Di,Hi,Wi); col is (Cg*Kd*Kh*Kw, (r1-r0)*Wo) with row stride ld, holding the output rows
 // r = od*Ho + oh in [r0, r1). kScatter=false: col <- x (im2col); true: x += col (col2im), every
 // element of x receiving its terms in (channel, tap, r) order, the same as the scalar twin.
-// Row supplies gather(dst, x_row, ColRow), scatter(x_row, src, ColRow) and zero(dst, n).
+// Row supplies prepare(ColRow) -> P (whatever it wants to compute once per tap, e.g. masks),
+// gather(dst, x_row, P), scatter(x_row, src, P) and zero(dst, n).
 template <bool kScatter, class Row>
 void im2col_walk(const ConvGeom& g, float* x, float* col, int64_t ld, int64_t r0, int64_t r1,
                  const Row& row) {
@@ -55,6 +56,7 @@ void im2col_walk(const ConvGeom& g, float* x, float* col, int64_t ld, int64_t r0
         for (int64_t kw = 0; kw < g.ker[2]; ++kw, dst += ld) {
           ColRow cr{Wo, 0, 0, g.stride[2], kw * g.dil[2] - g.pad[2]};
           i2c_valid(Wi, Wo, cr.sw, cr.off, &cr.lo, &cr.hi);
+          const auto prepared = row.prepare(cr);
           const int64_t offd = kd * g.dil[0] - g.pad[0], offh = kh * g.dil[1] - g.pad[1];
           float* xc = x + c * IS;
           float* d = dst;
@@ -64,9 +66,9 @@ void im2col_walk(const ConvGeom& g, float* x, float* col, int64_t ld, int64_t r0
             if (inside) {
               float* xr = xc + (id * Hi + ih) * Wi;
               if (kScatter)
-                row.scatter(xr, d, cr);
+                row.scatter(xr, d, prepared);
               else
-                row.gather(d, xr, cr);
+                row.gather(d, xr, prepared);
             } else if (!kScatter) {
               row.zero(d, Wo);
             }
