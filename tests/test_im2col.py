@@ -123,10 +123,9 @@ def test_the_variant_of_the_level_runs(isa, rng):
         ran = core.take_kernel_trace()
     finally:
         core.set_kernel_tracing(False)
-    want = "im2col_f32_portable" if isa == "ref" else f"im2col_f32_{isa}"
+    want = f"im2col_f32_{isa}"
     assert ran == [want]
-    if isa != "ref":
-        assert pg.kernel_variants("im2col")[0] == want
+    assert pg.kernel_variants("im2col")[0] == want
 
 
 @pytest.mark.parametrize(

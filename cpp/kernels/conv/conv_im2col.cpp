@@ -29,6 +29,30 @@ struct RowPortable {
   void zero(float* dst, int64_t n) const { std::memset(dst, 0, sizeof(float) * n); }
 };
 
+// The reference: scalar rows, and col2im one tap after the other (the plain walk).
+struct RowRef {
+  ColRow prepare(const ColRow& r) const { return r; }
+  void gather(float* dst, const float* x_row, const ColRow& r) const {
+    gather_row_scalar(dst, x_row, r);
+  }
+  void scatter(float* x_row, const float* src, const ColRow& r) const {
+    scatter_row_scalar(x_row, src, r);
+  }
+  void zero(float* dst, int64_t n) const {
+    for (int64_t o = 0; o < n; ++o) dst[o] = 0.f;
+  }
+};
+
+void im2col_f32_ref(const ConvGeom& g, const float* x, float* col, int64_t ld, int64_t r0,
+                    int64_t r1) {
+  im2col_walk<false>(g, const_cast<float*>(x), col, ld, r0, r1, RowRef());
+}
+
+void col2im_f32_ref(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0,
+                    int64_t r1) {
+  im2col_walk<true>(g, dx, const_cast<float*>(col), ld, r0, r1, RowRef());
+}
+
 struct Im2colKernels {
   void (*gather)(const ConvGeom&, const float*, float*, int64_t, int64_t, int64_t);
   void (*scatter)(const ConvGeom&, const float*, int64_t, float*, int64_t, int64_t);
@@ -38,14 +62,14 @@ struct Im2colKernels {
   {                                                                      \
     "im2col_f32_" #isa, Isa::isa, { im2col_f32_##isa, col2im_f32_##isa } \
   }
-// Best first. The portable variant is last and also serves the ref level (the ref conv kernels
-// never call im2col; only the test bindings do).
+// Best first, the reference last (the ref conv kernels never call im2col; the bindings do).
 const Variant<Im2colKernels> kIm2col[] = {
 #ifdef PYGRAPH_SIMD
     PG_ROW(avx512),
     PG_ROW(avx2),
 #endif
     PG_ROW(portable),
+    PG_ROW(ref),
 };
 #undef PG_ROW
 const bool kRegistered = register_table("im2col", kIm2col);
