@@ -85,10 +85,43 @@ void bind_rank(py::module_& m, int nd) {
       py::arg("dilation"));
 }
 
+// im2col / col2im of any rank (taken from the input): the kernels behind the im2col path.
+void bind_im2col(py::module_& m) {
+  m.def(
+      "im2col",
+      [](const py::array& x, const py::array& w, Ints stride, Ints padding, Ints dilation,
+         int64_t groups, int64_t r0, int64_t r1) {
+        Tensor tx = from_numpy(x, "im2col", "input"), tw = from_numpy(w, "im2col", "weight"), col;
+        {
+          py::gil_scoped_release release;
+          col = ops::im2col(tx.ndim() - 2, tx, tw, {stride, padding, dilation, "", groups}, r0, r1);
+        }
+        return to_numpy(col);
+      },
+      py::arg("input"), py::arg("weight"), py::arg("stride"), py::arg("padding"),
+      py::arg("dilation"), py::arg("groups"), py::arg("r0") = 0, py::arg("r1") = -1);
+  m.def(
+      "col2im",
+      [](const py::array& col, const py::array& x, const py::array& w, Ints stride, Ints padding,
+         Ints dilation, int64_t groups, int64_t r0, int64_t r1) {
+        Tensor tc = from_numpy(col, "col2im", "col"), tx = from_numpy(x, "col2im", "input");
+        Tensor tw = from_numpy(w, "col2im", "weight"), dx;
+        {
+          py::gil_scoped_release release;
+          dx = ops::col2im(tx.ndim() - 2, tc, tx, tw, {stride, padding, dilation, "", groups}, r0,
+                           r1);
+        }
+        return to_numpy(dx);
+      },
+      py::arg("col"), py::arg("input"), py::arg("weight"), py::arg("stride"), py::arg("padding"),
+      py::arg("dilation"), py::arg("groups"), py::arg("r0") = 0, py::arg("r1") = -1);
+}
+
 }  // namespace
 
 void bind_conv(py::module_& m) {
   for (int nd = 1; nd <= 3; ++nd) bind_rank(m, nd);
+  bind_im2col(m);
 }
 
 }  // namespace pg

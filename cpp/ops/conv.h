@@ -40,6 +40,14 @@ std::vector<Tensor> conv_transpose_backward(int nd, const Tensor& grad_output, c
                                             const Tensor& weight, const Tensor& bias,
                                             const ConvTransposeOptions& o);
 
+// The column matrix of the im2col path: input (N,C,*in) float32 -> (N, groups, C/groups *
+// prod(kernel), (r1-r0)*W_out) for the output rows r = od*H_out + oh in [r0, r1) (r1 < 0: all);
+// weight gives the kernel shape. col2im is its adjoint: col -> (N,C,*in), summing overlaps.
+Tensor im2col(int nd, const Tensor& input, const Tensor& weight, const ConvOptions& o, int64_t r0,
+              int64_t r1);
+Tensor col2im(int nd, const Tensor& col, const Tensor& input, const Tensor& weight,
+              const ConvOptions& o, int64_t r0, int64_t r1);
+
 namespace detail {
 // Checked geometry (conv_args.cpp). `op` names the caller in every message.
 kernels::ConvGeom conv_geom(const std::string& op, int nd, const Tensor& input,

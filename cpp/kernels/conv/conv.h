@@ -56,6 +56,21 @@ void col2im_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx);
 void col2im_rows_f32(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0,
                      int64_t r1);
 
+// Their variants (the entry points above pick one per call from the active ISA): the rows
+// [r0, r1) version of each, same contract. Results are bit-identical across variants (copies,
+// and col2im adds in one fixed order).
+#define PG_IM2COL(isa)                                                                          \
+  void im2col_f32_##isa(const ConvGeom& g, const float* x, float* col, int64_t ld, int64_t r0,  \
+                        int64_t r1);                                                            \
+  void col2im_f32_##isa(const ConvGeom& g, const float* col, int64_t ld, float* dx, int64_t r0, \
+                        int64_t r1);
+PG_IM2COL(portable)
+#ifdef PYGRAPH_SIMD
+PG_IM2COL(avx2)
+PG_IM2COL(avx512)
+#endif
+#undef PG_IM2COL
+
 // ---- Depthwise direct kernels (Cg == 1) -----------------------------------------------------
 using DepthwiseFn = void (*)(const ConvGeom& g, const float* x, const float* w, const float* bias,
                              float* y, Activation act);
