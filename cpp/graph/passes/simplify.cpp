@@ -136,13 +136,22 @@ Program simplify(const Program& p, PassReport& report) {
         continue;
       }
     }
+    // Before the CSE key: a twin whose output is read must not be merged into this node.
+    bool skips = false;
+    for (const Skippable& s : kSkippable)
+      if (n.op == s.op && !read[n.outputs[s.output]]) {
+        n.attrs.set(s.attr, int64_t{0});
+        skips = true;
+        log_rewrite(report,
+                    cat("simplify: ", name, " #", id, " computes no ", s.what, " (none read)"));
+      }
     const std::string key = cse_key(n, in);
     if (auto it = seen.find(key); it != seen.end()) {
       for (size_t k = 0; k < n.outputs.size(); ++k) map[n.outputs[k]] = it->second[k];
       log_rewrite(report, cat("simplify: ", name, " #", id, " repeats an earlier node: reused"));
       continue;
     }
-    if (foldable(g, n, in, types)) {
+    if (!skips && foldable(g, n, in, types)) {  // a folded output must exist
       std::vector<Tensor> args;
       for (ValueId v : in) args.push_back(g.data(v));
       const std::vector<Tensor> vals = op_def(n.op).run(args, n.attrs);
@@ -153,12 +162,6 @@ Program simplify(const Program& p, PassReport& report) {
       log_rewrite(report, cat("simplify: ", name, " #", id, " folded into a constant"));
       continue;
     }
-    for (const Skippable& s : kSkippable)
-      if (n.op == s.op && !read[n.outputs[s.output]]) {
-        n.attrs.set(s.attr, int64_t{0});
-        log_rewrite(report,
-                    cat("simplify: ", name, " #", id, " computes no ", s.what, " (none read)"));
-      }
     const auto outs = g.add(n.op, in, n.attrs, n.origin);
     for (size_t k = 0; k < outs.size(); ++k) map[n.outputs[k]] = outs[k];
     seen[key] = outs;
