@@ -27,22 +27,25 @@ def _torch():
         return None
 
 
-def lenet5() -> pg.nn.Sequential:
-    nn = pg.nn
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
-        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84),
-        nn.ReLU(), nn.Linear(84, 10),
-    )  # fmt: skip
-
-
 def torch_lenet5(torch):
+    """pg.models.lenet5 in torch, with its parameter names (features.k, classifier.k)."""
     nn = torch.nn
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
-        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84),
-        nn.ReLU(), nn.Linear(84, 10),
-    )  # fmt: skip
+
+    class LeNet5(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                nn.MaxPool2d(2),
+            )  # fmt: skip
+            self.classifier = nn.Sequential(
+                nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10)
+            )
+
+        def forward(self, x):
+            return self.classifier(self.features(x).flatten(1))
+
+    return LeNet5()
 
 
 def torch_epoch(torch, model, opt, X, y, batch_size: int, seed) -> None:
@@ -59,7 +62,7 @@ def torch_epoch(torch, model, opt, X, y, batch_size: int, seed) -> None:
 
 def cases(quick: bool) -> list[Case]:
     X, y, _, _ = pg.data.digits()
-    model = lenet5()
+    model = pg.models.lenet5()
     trainer = pg.Trainer(model, optimizer=pg.optim.SGD(lr=0.01, momentum=0.9))
     impls = {"pygraph": lambda: trainer.fit(X, y, epochs=1, batch_size=BATCH, progress=False)}
     torch = _torch()
@@ -83,7 +86,7 @@ def time_to_accuracy(target: float = 0.97, epochs: int = 8, seed: int = 0) -> di
     pg.manual_seed(seed)
     opt = pg.optim.Adam(lr=2e-3)
     sched = pg.optim.CosineAnnealingLR(opt, epochs)
-    trainer = pg.Trainer(lenet5(), optimizer=opt, scheduler=sched)
+    trainer = pg.Trainer(pg.models.lenet5(), optimizer=opt, scheduler=sched)
     init = trainer.model.state_dict()
     spent = 0.0
     for e in range(epochs):
