@@ -184,3 +184,53 @@ def test_errors_name_the_problem():
         pg.derive(x.sum(), w)
     with pytest.raises(NotImplementedError, match="'dropout'"):
         pg.derive(pg.dropout(x * w, 0.5, training=True).sum(), w)
+
+
+def _weighted(y, rng):
+    """Σ C·y with a random C: every output element gets its own error."""
+    return (y * pg.constant(rng.normal(size=y.shape))).sum()
+
+
+def _p(rng, *shape):
+    return pg.param(shape, init=rng.normal(size=shape))
+
+
+ONE_OP = {
+    "max_pool padding": lambda x, r: pg.max_pool2d(x, 3, stride=2, padding=1),
+    "max_pool ceil_mode": lambda x, r: pg.max_pool2d(x, 2, ceil_mode=True),
+    "avg_pool padding": lambda x, r: pg.avg_pool2d(x, 3, stride=2, padding=1),
+    "adaptive divisible": lambda x, r: pg.adaptive_avg_pool2d(x, (2, 5)),
+    "adaptive bins": lambda x, r: pg.adaptive_avg_pool2d(x, (3, 2)),
+    "global max": lambda x, r: pg.global_max_pool2d(x),
+    "global avg": lambda x, r: pg.global_avg_pool2d(x),
+    "layer_norm": lambda x, r: pg.layer_norm(x, (5,), _p(r, 5), _p(r, 5)),
+    "conv_transpose": lambda x, r: pg.conv_transpose2d(x, _p(r, 4, 2, 3, 3), _p(r, 2), stride=2,
+                                                       padding=1, output_padding=1),
+    "grouped dilated conv": lambda x, r: pg.conv2d(x, _p(r, 4, 2, 2, 2), dilation=2, groups=2),
+    "softmax": lambda x, r: pg.softmax(x, axis=1),
+    "log_softmax": lambda x, r: pg.log_softmax(x, axis=-1),
+    "permute + mean": lambda x, r: pg.permute(x, (0, 2, 3, 1)).mean(axis=(1, 2)),
+    "concat + slice": lambda x, r: pg.concat([x, x * 2.0], axis=1)[:, 1:4],
+}
+
+
+@pytest.mark.parametrize("case", sorted(ONE_OP))
+def test_each_op_form_verifies(case):
+    """The op in front of a param-carrying 1×1 convolution: ∂/∂ its kernel and ∂/∂ x."""
+    rng = np.random.default_rng(5)
+    x = pg.input((2, 3, 5, 5), name="x")
+    w = pg.param((4, 3, 1, 1), init=rng.normal(size=(4, 3, 1, 1)), name="w")
+    loss = _weighted(ONE_OP[case](pg.conv2d(x, w), rng), rng)
+    X = rng.normal(size=(2, 3, 5, 5))
+    for wrt in ("w", "x"):
+        assert pg.derive(loss, wrt).verify(x=X) < 1e-9, wrt
+
+
+def test_embedding_rows_collect_their_positions():
+    rng = np.random.default_rng(6)
+    idx = pg.input((2, 3), dtype="int64", name="i")
+    table = pg.param((4, 2), init=rng.normal(size=(4, 2)), name="E")
+    loss = _weighted(pg.tanh(pg.embedding(idx, table)), rng)
+    d = pg.derive(loss, table)
+    assert d.verify(i=np.array([[0, 3, 3], [1, 0, 2]])) < 1e-9
+    assert "𝟙[i[n, t] = j]" in str(d) or "𝟙[j = i[n, t]]" in str(d)

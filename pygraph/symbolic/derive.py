@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from . import formulas_nn  # noqa: F401  (registers conv, pooling, batch norm)
+from . import formulas_nn, formulas_norm, formulas_pool  # noqa: F401  (register their ops)
 from .formulas import FORMULAS, Access
 from .notation import Indices, Maximum, tensor
 
@@ -349,6 +349,8 @@ def defines(node: dict, b: Builder) -> str:
         kind = "max" if "max" in op else "average"
         if op.startswith("global"):
             return f"global {kind} pooling"
+        if op.startswith("adaptive"):
+            return f"adaptive average pooling to {fmt_pair(a['output_size'], '×')}"
         window = fmt_pair(a["kernel_size"], "×")
         return f"{kind} pooling, {window} windows, stride {fmt_pair(a['stride'])}"
     if op == "batch_norm":

@@ -48,7 +48,7 @@ def combine(f, values: list[Value]) -> Value:
 
 FUNCS = {
     sp.exp: np.exp, sp.log: np.log, sp.tanh: np.tanh, sp.sqrt: np.sqrt, sp.Abs: np.abs,
-    sigmoid: lambda x: 1.0 / (1.0 + np.exp(-x)), sp.floor: np.floor, sp.sign: np.sign,
+    sigmoid: lambda x: 1.0 / (1.0 + np.exp(-x)), sp.floor: np.floor, sp.ceiling: np.ceil, sp.sign: np.sign,
     sp.Heaviside: lambda x, *h0: (x > 0).astype(float),
 }  # fmt: skip
 RELATIONS = {sp.Eq: np.equal, sp.Ne: np.not_equal, sp.Gt: np.greater, sp.Lt: np.less,
@@ -66,7 +66,7 @@ def evaluate(expr: sp.Basic, data: dict, ranges: Ranges) -> Value:
             lo, hi = ranges[expr]
             return Value(np.arange(lo, hi, dtype=float), (expr,))
         return Value(np.asarray(data[expr], dtype=float))
-    if expr.is_Number or expr in (sp.pi, sp.E):
+    if expr.is_Number or expr in (sp.pi, sp.E, -sp.oo):
         return Value(np.asarray(float(expr)))
     if isinstance(expr, Maximum | sp.Sum):
         return _reduce(expr, data, ranges)
@@ -82,6 +82,9 @@ def evaluate(expr: sp.Basic, data: dict, ranges: Ranges) -> Value:
         return combine(lambda a, b: np.equal(a, b).astype(float), [ev(a) for a in expr.args])
     if isinstance(expr, Indicator):
         return ev(expr.args[0])
+    if isinstance(expr, sp.And | sp.Or):
+        f = np.logical_and if isinstance(expr, sp.And) else np.logical_or
+        return combine(lambda *xs: reduce(f, xs).astype(float), [ev(a) for a in expr.args])
     if type(expr) in RELATIONS:
         f = RELATIONS[type(expr)]
         return combine(lambda a, b: f(a, b).astype(float), [ev(expr.lhs), ev(expr.rhs)])
