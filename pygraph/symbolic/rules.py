@@ -20,6 +20,9 @@ from . import functions as fn
 Arrays = list[Any]
 Rule = Callable[[Arrays, dict], Arrays]
 RULES: dict[str, Rule] = {}
+# Inputs that are buffers, not variables: the engine (like torch) sends them no gradient,
+# although the formula reads them. batch_norm's running mean and variance.
+NO_GRADIENT: dict[str, tuple[int, ...]] = {"batch_norm": (1, 2)}
 
 
 def rule(*names: str) -> Callable[[Rule], Rule]:
@@ -112,7 +115,7 @@ def _maxout(ins: Arrays, a: dict) -> Arrays:
     x, p = ins[0], a["pieces"]
     ax = a["axis"] % x.ndim
     grouped = x.reshape(x.shape[:ax] + (x.shape[ax] // p, p) + x.shape[ax + 1 :])
-    return [np.apply_along_axis(lambda v: sp.Max(*v), ax + 1, grouped)]
+    return [np.apply_along_axis(lambda v: fn.maximum(*v), ax + 1, grouped)]
 
 
 # ---- matmul and the fused ops ----
@@ -237,7 +240,7 @@ def _pad(ins: Arrays, a: dict) -> Arrays:
 @rule("amax", "amin")
 def _extreme(ins: Arrays, a: dict) -> Arrays:
     x = ins[0]
-    pick = sp.Min if a.get("_op") == "amin" else sp.Max
+    pick = fn.minimum if a.get("_op") == "amin" else fn.maximum
     axes = axes_of(a, x.ndim)
     moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
     flat = moved.reshape(moved.shape[: x.ndim - len(axes)] + (-1,))
