@@ -18,7 +18,7 @@ build: deps
 	    -Dpybind11_DIR=$$($(PY) -m pybind11 --cmakedir) > $(BUILD).configure.log
 	$(VENV)/bin/ninja -C $(BUILD)
 
-# Python packages from PyPI (the package's dependencies and its `data` extra); Graphviz's dot
+# Python packages from PyPI (the package's dependencies, its `data` and `derive` extras); Graphviz's dot
 # from Debian's packages when it is missing.
 deps: $(VENV)/.deps
 $(VENV)/.deps: pyproject.toml
@@ -26,6 +26,7 @@ $(VENV)/.deps: pyproject.toml
 	$(PIP) --upgrade pip
 	$(PIP) "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja numpy safetensors tqdm
 	$(PIP) scikit-learn  # the `data` extra: pg.data.digits (the demo trains on it)
+	$(PIP) sympy  # the `derive` extra: pg.derive (the demo prints a derivation)
 	command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz; }
 	mkdir -p build && touch $@
 

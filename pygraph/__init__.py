@@ -32,6 +32,7 @@ from .graph import Tensor, constant, grad, input, ir, manual_seed, new_graph, pa
 from .history import History, plot_history
 from .io import load, save
 from .summary import Summary, summary
+from .symbolic import derive
 from .train import Trainer
 from .viz import Diagram, render
 
@@ -48,6 +49,7 @@ __all__ = [
     "save",
     "Diagram",
     "render",
+    "derive",
     "Summary",
     "summary",
     "History",

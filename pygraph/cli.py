@@ -4,6 +4,7 @@ pygraph demo                                 kernels, then LeNet-5's table and a
 pygraph summary resnet18 --depth 2           a model's table (pg.summary)
 pygraph render resnet18 -o resnet18.svg       a diagram (pg.render): --level op --backward
 pygraph train lenet5 --dataset digits --epochs 5
+pygraph derive lenet5 --wrt features.0.weight  the backprop derivation (pg.derive): --latex
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--depth", type=int, help="module levels drawn (all that fit)")
     render.add_argument("--rankdir", choices=["TB", "LR"], default="TB")
     render.add_argument("--input-shape", type=_shape, help="the model's example by default")
+    derive = sub.add_parser("derive", help="the derivation of the loss's gradient (pg.derive)")
+    derive.add_argument("model", help="a name from pg.models.list_models()")
+    derive.add_argument("--wrt", required=True, metavar="PARAM", help="e.g. features.0.weight")
+    derive.add_argument("--latex", action="store_true", help="LaTeX instead of text")
+    derive.add_argument("--batch", type=int, default=2, help="batch size of the example (2)")
+    derive.add_argument("--no-verify", action="store_true", help="no check against the engine")
     train = sub.add_parser("train", help="train a model on a bundled dataset")
     train.add_argument("model", help="an image model from pg.models.list_models(), e.g. lenet5")
     train.add_argument("--dataset", choices=["digits", "shapes"], default="digits")
@@ -101,6 +108,38 @@ def render(args: argparse.Namespace) -> None:
     print(f"wrote {args.output}")
 
 
+def derive(args: argparse.Namespace) -> None:
+    """Cross-entropy on the model's scores (mean squared error for other outputs), derived for
+    one parameter, and checked against the engine on random inputs."""
+    import numpy as np
+
+    import pygraph as pg
+
+    pg.new_graph()
+    model = _model(args.model)
+    shape = (args.batch, *model.example_input_shape[1:])
+    dtype = getattr(model, "example_input_dtype", "float32")
+    x = pg.input(shape, dtype=dtype, name="x")
+    y = model(x)
+    y = y[0] if isinstance(y, tuple) else y
+    rng = np.random.default_rng(0)
+    feeds = {"x": rng.normal(size=shape) if dtype.startswith("float") else np.zeros(shape, dtype)}
+    if y.ndim == 2:
+        loss = pg.cross_entropy(y, pg.input((args.batch,), dtype="int64", name="t"))
+        feeds["t"] = rng.integers(0, y.shape[1], args.batch)
+    else:
+        loss = pg.mse_loss(y, pg.input(y.shape, name="t"))
+        feeds["t"] = rng.normal(size=y.shape)
+    try:
+        d = pg.derive(loss, args.wrt)
+        print(d.latex() if args.latex else d)
+        if not args.no_verify:
+            print(f"\nverified against the engine (float64): max |difference| = "
+                  f"{d.verify(**feeds):.1e}")  # fmt: skip
+    except (ValueError, NotImplementedError) as exc:
+        raise SystemExit(f"pygraph: {exc}") from None
+
+
 def train(args: argparse.Namespace) -> None:
     from .train_cli import train_model
 
@@ -117,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         summary(args)
     elif args.command == "render":
         render(args)
+    elif args.command == "derive":
+        derive(args)
     else:
         train(args)
     sys.stdout.flush()

@@ -143,6 +143,13 @@ class Compiled:
             lines += [f"  {line}" for line in r["log"]]
         return "\n".join(lines)
 
+    def render_pass(self, name: str, path: Any = None, **kw: Any) -> Any:
+        """Pass `name` drawn before and after, side by side (needs trace=True); the same as
+        pg.render(self, path, pass_name=name, **kw). See pygraph.viz.render."""
+        from .viz import render
+
+        return render(self, path, pass_name=name, **kw)
+
     def __repr__(self) -> str:
         return f"Compiled(inputs={self.input_names}, outputs={len(self.outputs)})"
 
@@ -221,7 +228,8 @@ def compile(  # noqa: A001
     those, in their written order (pg.PASSES: simplify, fuse, plan_memory), e.g. to see what
     one pass changes. trace=True keeps the IR as built
     (`.ir_built`) and after each pass (`.passes[k]["ir"]`); `.report()` says what each pass
-    did, and PYGRAPH_LOG=passes prints each rewrite as it happens.
+    did, `.render_pass("fuse")` draws a pass's program before and after, and
+    PYGRAPH_LOG=passes prints each rewrite as it happens.
     """
     if hasattr(outputs, "named_parameters"):  # a pg.nn.Module
         if input_shape is None:

@@ -1,6 +1,7 @@
 """`pygraph demo`: tensors through the engine's kernels, checked against numpy, with the
 kernel variants that really ran, and one convolution at every ISA level this CPU has; then
-LeNet-5's table, and LeNet-5 trained briefly on the handwritten digits."""
+LeNet-5's table, and LeNet-5 trained briefly on the handwritten digits; a backprop
+derivation; LeNet-5's diagrams."""
 
 from __future__ import annotations
 
@@ -80,6 +81,7 @@ def run(epochs: int = 5) -> None:
     pg.set_isa(before)
 
     lenet(epochs)
+    derivation()
     pictures()
 
 
@@ -99,6 +101,20 @@ def lenet(epochs: int) -> None:
     result = trainer.evaluate(X_test, y_test)
     print(f"test accuracy on {len(X_test)} held-out digits: {result['accuracy']:.2%} "
           f"(loss {result['loss']:.4f})")  # fmt: skip
+
+
+def derivation() -> None:
+    """The textbook backprop derivation of a 2-layer sigmoid network, checked against the
+    engine's own gradient."""
+    from .symbolic.examples import two_layer_sigmoid
+
+    loss, wrt, feeds = two_layer_sigmoid()
+    print("\nBackprop by hand, done by pg.derive for x -> Linear -> σ -> Linear -> σ -> "
+          "binary cross-entropy:\n")  # fmt: skip
+    d = pg.derive(loss, wrt)
+    print(d)
+    print(f"\nThe formulas above, evaluated with numpy, against the engine's gradient "
+          f"(float64): max |difference| = {d.verify(**feeds):.1e}")  # fmt: skip
 
 
 def pictures(out_dir: str = "build/demo") -> None:

@@ -62,3 +62,23 @@ def test_render_command_writes_the_file(tmp_path, capsys):
     assert "layer4" in (tmp_path / "r.dot").read_text()
     with pytest.raises(SystemExit, match="unknown file suffix"):
         main(["render", "lenet5", "-o", str(tmp_path / "x.jpg")])
+
+
+def test_derive_command_prints_and_verifies_the_derivation(capsys):
+    pytest.importorskip("sympy")
+    assert main(["derive", "lenet5", "--wrt", "features.0.weight"]) == 0
+    out = capsys.readouterr().out
+    assert "∂L/∂W⁽¹⁾[o, c, p, q] = Σ_{n,i,j}" in out and "for l = 4, 3" in out
+    diff = float(out.split("max |difference| = ")[1].split()[0])
+    assert diff < 1e-9
+    main(["derive", "lenet5", "--wrt", "classifier.4.bias", "--latex", "--no-verify"])
+    out = capsys.readouterr().out
+    assert out.startswith("\\begin{align*}") and "verified" not in out
+
+
+def test_derive_command_errors_are_one_line_messages():
+    pytest.importorskip("sympy")
+    with pytest.raises(SystemExit, match="no parameter or input named 'nope'"):
+        main(["derive", "lenet5", "--wrt", "nope"])
+    with pytest.raises(SystemExit, match="max_pool2d with padding"):
+        main(["derive", "resnet18", "--wrt", "fc.weight"])

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import pygraph as pg
 
@@ -77,3 +78,13 @@ def test_readme_training_example_runs():
     assert len(history) == 4 and history["lr"] == [0.05, 0.05, 0.025, 0.025]
     assert history["val_accuracy"][-1] > 0.6  # three classes: chance is 1/3
     assert scope["scores"].shape == (len(scope["X_test"]), 3)
+
+
+def test_readme_derivation_example_runs():
+    pytest.importorskip("sympy")
+    block = re.search(r"## Derivations\n\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its derivation example"
+    pg.new_graph()
+    scope: dict = {}
+    exec(compile(block.group(1), "README.md", "exec"), scope)
+    assert scope["err"] < 1e-9 and scope["grad"].shape == (5, 3)

@@ -69,7 +69,7 @@ def test_unet_copy_and_crop_and_u_shape() -> None:
     src = pg.render(model, input_shape=(1, 1, 140, 140)).source
     crops = [u for u, lab in _nodes(src).items() if "<B>crop</B>" in lab]
     assert len(crops) == 2
-    assert src.count('xlabel="copy and crop"') == 2
+    assert src.count('label="copy and crop"') == 2
     assert src.count("{rank=same;") == 2  # each encoder level beside its decoder level
     assert 'dir="back"' in src  # the expanding path drawn upward
 
@@ -121,19 +121,6 @@ def test_jupyter_reprs() -> None:
     assert "<svg" in d._repr_svg_()
     bundle = d._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"] and "Diagram" in bundle["text/plain"]
-
-
-# VGG variants differ only in their layer lists; building each (120M+ parameters to initialize)
-# takes seconds, so vgg16 and vgg11_bn stand for the family.
-ZOO = [m for m in pg.models.list_models() if not m.startswith("vgg") or m in ("vgg16", "vgg11_bn")]
-
-
-@needs_dot
-@pytest.mark.parametrize("name", ZOO)
-def test_every_zoo_model_renders(name: str) -> None:
-    model = pg.models.get(name)
-    svg = pg.render(model).svg()  # its example input; dot exits 0 or render raises
-    assert "<svg" in svg and type(model).__name__ in svg
 
 
 def _op_nodes(src: str) -> dict[str, str]:

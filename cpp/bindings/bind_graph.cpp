@@ -115,6 +115,7 @@ void bind_graph(py::module_& m) {
              d["outputs"] = node.outputs;
              d["attrs"] = attrs_to(node.attrs);
              d["origin"] = node.origin;
+             d["grad_of"] = node.grad_of;
              return d;
            })
       .def_property_readonly("num_values", &Graph::num_values)
@@ -150,6 +151,11 @@ void bind_graph(py::module_& m) {
           d["nodes_after"] = r.nodes_after;
           d["log"] = r.log;
           d["ir"] = r.ir;
+          if (trace) {
+            d["before"] = py::make_tuple(r.before.graph, r.before.outputs);
+            d["after"] = py::make_tuple(r.after.graph, r.after.outputs);
+            d["value_map"] = r.value_map;
+          }
           reps.append(d);
         }
         return py::make_tuple(p.graph, p.outputs, reps, p.plan);

@@ -1,5 +1,6 @@
 #include "graph/ir.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/errors.h"
@@ -96,7 +97,7 @@ std::vector<ValueId> Graph::add(OpId op, const std::vector<ValueId>& inputs, con
   } catch (const TypeError& e) {
     throw TypeError(e.what() + where);
   }
-  Node node{op, inputs, {}, attrs, origin};
+  Node node{op, inputs, {}, attrs, origin, -1};
   const NodeId id = static_cast<NodeId>(nodes_.size());
   for (auto& t : out) {
     ValueId v = new_value(t, ValueKind::node, "");
@@ -110,6 +111,10 @@ std::vector<ValueId> Graph::add(OpId op, const std::vector<ValueId>& inputs, con
 ValueId Graph::add1(OpId op, const std::vector<ValueId>& inputs, const Attrs& attrs,
                     const std::string& origin) {
   return add(op, inputs, attrs, origin).at(0);
+}
+
+void Graph::mark_grad_of(NodeId first, NodeId of) {
+  for (NodeId n = std::max<NodeId>(first, 0); n < num_nodes(); ++n) nodes_[n].grad_of = of;
 }
 
 const Tensor& Graph::data(ValueId v) const {

@@ -27,6 +27,9 @@ struct Node {
   std::vector<ValueId> inputs, outputs;
   Attrs attrs;
   std::string origin;  // the user code that created it ("model.py:12"), for error messages
+  // Set by autodiff: the forward node whose gradient rule emitted this node (-1: none, e.g. a
+  // forward node, the seed, or the sum of two gradient contributions). Drawn by pg.render.
+  NodeId grad_of = -1;
 };
 
 class Graph {
@@ -43,6 +46,8 @@ class Graph {
 
   const Value& value(ValueId v) const;
   const Node& node(NodeId n) const { return nodes_.at(n); }
+  // Marks nodes `first` .. the last one as emitted by the gradient rule of forward node `of`.
+  void mark_grad_of(NodeId first, NodeId of);
   int num_values() const { return static_cast<int>(values_.size()); }
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
   // By value: rules emit nodes while holding shapes, and emitting may move the value list.

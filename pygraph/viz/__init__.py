@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .dot import Diagram
+from .pass_draw import pass_diff
 
-__all__ = ["Diagram", "render"]
+__all__ = ["Diagram", "pass_diff", "render"]
 
 LEVELS = ("layer", "op")
 
@@ -34,6 +35,7 @@ def render(
     collapse_repeats: bool = False,
     backward: bool = False,
     max_nodes: int = 100,
+    pass_name: str | None = None,
 ) -> Diagram:
     """Draw a model, tensors or a compiled program; write it to path (by suffix) when given.
 
@@ -44,7 +46,14 @@ def render(
     level unless the picture would exceed max_nodes boxes. collapse_repeats: a run of identical
     blocks becomes one box ("BasicBlock ×2"). rankdir: "TB" (top to bottom) or "LR".
     backward: at op level, also the gradient ops (of the mean of a module's output), each
-    linked to the forward op it differentiates. Suffixes: .dot .gv .svg .png .pdf.
+    linked to the forward op it differentiates: forward ops run down, the gradient ops of each
+    forward op run back up beside it in a "∂ op" cluster joined to it by a dashed edge, and
+    dotted edges are the forward values, weights and inputs backprop reads.
+    pass_name: on a pg.compile(..., trace=True) result, that compiler pass ("simplify", "fuse",
+    "plan_memory") as two clusters side by side, "before fuse" and "after fuse": the nodes it
+    removed in red (dashed, noting the node they went into), added in green, and kept with new
+    attributes in orange (the counts are pygraph.viz.pass_diff's; Compiled.render_pass too).
+    Suffixes: .dot .gv .svg .png .pdf.
 
     >>> import pygraph as pg
     >>> d = pg.render(pg.models.mlp(), depth=1)
@@ -57,6 +66,16 @@ def render(
         raise ValueError(f"render: depth must be an int >= 0 or None, got {depth!r}")
     if level is not None and level not in LEVELS:
         raise ValueError(f"render: level must be 'layer' or 'op', got {level!r}")
+    if pass_name is not None:
+        from .pass_draw import render_pass
+
+        if not hasattr(obj, "passes"):
+            raise TypeError(f"render: pass_name= draws a pg.compile result, got "
+                            f"{type(obj).__name__}")  # fmt: skip
+        diagram = render_pass(obj, pass_name, rankdir, max_nodes)
+        if path is not None:
+            diagram.save(path)
+        return diagram
     is_module = hasattr(obj, "named_modules")
     level = level or ("layer" if is_module else "op")
     if level == "layer":

@@ -83,10 +83,12 @@ def _u_shape(lg: LayerGraph) -> tuple[int, list[list[Unit]]] | None:
 def _edge(dot: Dot, e: Edge, lg: LayerGraph, turn: int | None) -> None:
     shape = fmt_shape(tuple(lg.graph.value(e.value)["shape"]))
     if e.skip:
+        # In the U the skip is a flat edge inside one rank: kept as a constraint, it orders the
+        # rank left to right (encoder, crop, concat), so it never crosses the concat; a label
+        # (not an xlabel) gets room of its own instead of landing on the encoder's boxes.
         label = "copy and crop" if e.dst.kind == "op" else None
         dot.edge(e.src.uid, e.dst.uid, color=styles.SKIP_COLOR, penwidth="1.5", style="dashed",
-                 tooltip=shape, xlabel=label, fontcolor=styles.SKIP_COLOR,
-                 constraint="false" if turn is not None else None)  # fmt: skip
+                 tooltip=shape, label=label, fontcolor=styles.SKIP_COLOR)  # fmt: skip
     elif turn is not None and e.src.start >= turn:
         dot.edge(e.dst.uid, e.src.uid, dir="back", tooltip=shape)  # upward: the U's right arm
     else:

@@ -45,6 +45,13 @@ CATEGORY_FILL = {
 GRAD_FILL = "#f4cccc"  # ops of the backward pass
 GRAD_EDGE = "#a61c00"
 CLUSTER_COLOR = "#999999"
+# a pass's before/after view: what the pass removed, added, or kept with new attributes
+MARK_STYLE = {
+    "removed": {"color": "#cc0000", "penwidth": "2", "style": "rounded,filled,dashed",
+                "fontcolor": "#777777"},
+    "added": {"color": "#38761d", "penwidth": "2.5"},
+    "changed": {"color": "#e69138", "penwidth": "2.5"},
+}  # fmt: skip
 
 
 def layer_fill(type_name: str) -> str:

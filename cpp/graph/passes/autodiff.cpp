@@ -61,9 +61,11 @@ Gradients autodiff(Graph& g, ValueId y, const std::vector<ValueId>& xs, ValueId 
     bool wanted = false;
     for (ValueId v : n.inputs) wanted = wanted || dep[v];
     if (!wanted) continue;
+    const NodeId first = g.num_nodes();  // from here on, nodes differentiate *it
     std::vector<ValueId> gys;
     for (ValueId v : n.outputs) gys.push_back(grad[v] >= 0 ? grad[v] : fill(g, g.value(v).type, 0));
     const std::vector<ValueId> gxs = def.grad(g, *it, gys);
+    g.mark_grad_of(first, *it);
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const ValueId x = n.inputs[k];
       if (gxs[k] < 0 || !dep[x]) continue;

@@ -221,6 +221,7 @@ Program fuse(const Program& in, PassReport& report) {
     for (size_t k = 0; k < outs.size(); ++k) map[n.outputs[k]] = outs[k];
   }
   for (ValueId v : in.outputs) out.outputs.push_back(get(v));
+  report.value_map = std::move(map);
   return out;
 }
 

@@ -42,6 +42,10 @@ struct PassReport {
   int nodes_before = 0, nodes_after = 0;
   std::vector<std::string> log;  // one line per rewrite: "simplify: mul #12 (x * 1) -> %5"
   std::string ir;                // the IR after the pass, when traced
+  // By value of the program before: the value holding it after (-1: gone, e.g. absorbed into
+  // a fused node). Filled by passes that rebuild the graph; plan_memory keeps it (identity).
+  std::vector<ValueId> value_map;
+  Program before, after;  // when traced: the programs the pass read and made (pg.render)
 };
 
 // Appends a rewrite to the report; also prints it to stderr when PYGRAPH_LOG names "passes".

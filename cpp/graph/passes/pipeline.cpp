@@ -91,6 +91,16 @@ Program run_passes(const Graph& g, const std::vector<ValueId>& outputs,
     r.nodes_before = count_nodes(p);
     Program next = fn(p, r);
     verify(p, next, name);
+    if (trace) {
+      r.before = p;
+      r.after = next;
+      if (next.graph == p.graph) {  // the graph is kept: every value stays itself
+        r.value_map.resize(p.graph->num_values());
+        for (ValueId v = 0; v < p.graph->num_values(); ++v) r.value_map[v] = v;
+      }
+    } else {
+      r.value_map.clear();
+    }
     p = std::move(next);
     r.nodes_after = count_nodes(p);
     if (trace) r.ir = print(*p.graph, p.outputs);

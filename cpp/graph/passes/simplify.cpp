@@ -167,6 +167,7 @@ Program simplify(const Program& p, PassReport& report) {
     seen[key] = outs;
   }
   for (ValueId v : p.outputs) out.outputs.push_back(get(v));
+  report.value_map = std::move(map);
   return out;
 }
 

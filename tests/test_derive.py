@@ -1,0 +1,186 @@
+"""pg.derive: every example's derivation, evaluated from its printed formulas, equals the
+engine's gradient in float64 (and float64 finite differences); the textbook forms come out
+as textbooks write them; repeated structure is folded; bad arguments get clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pygraph as pg
+
+sp = pytest.importorskip("sympy")
+from pygraph.symbolic.examples import EXAMPLES  # noqa: E402
+from pygraph.symbolic.notation import latex, text  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_derivation_verifies_against_the_engine(name):
+    loss, wrt, feeds = EXAMPLES[name]()
+    d = pg.derive(loss, wrt)
+    assert d.verify(**feeds) < 1e-9
+    assert np.abs(d.evaluate(**feeds)).max() > 1e-3  # a real gradient, not zeros
+
+
+def _finite_differences(loss, wrt, feeds, eps=1e-6):
+    """d loss / d wrt by central differences in float64, through the engine's forward only."""
+    f = pg.compile([loss], optimize=False)
+    base = np.asarray(wrt.value, dtype=np.float64)
+    grad = np.zeros_like(base)
+    for k in range(base.size):
+        values = []
+        for sign in (1, -1):
+            p = base.copy()
+            p.flat[k] += sign * eps
+            wrt.value = p.astype(np.float32)
+            values.append(float(np.asarray(f(**feeds)[0], dtype=np.float64)))
+        grad.flat[k] = (values[0] - values[1]) / (2 * eps)
+    wrt.value = base.astype(np.float32)
+    return grad
+
+
+def test_evaluate_matches_finite_differences():
+    loss, wrt, feeds = EXAMPLES["two_layer_sigmoid"]()
+    d = pg.derive(loss, wrt)
+    # the forward runs in float32, so differences of 1e-6 carry ~1e-3 relative noise
+    np.testing.assert_allclose(
+        d.evaluate(**feeds), _finite_differences(loss, wrt, feeds, eps=1e-2), atol=2e-4
+    )
+
+
+def _named(d, name):
+    return next(n for n in d._b.names.values() if n.name == name).tensor
+
+
+def test_sigmoid_with_binary_cross_entropy_cancels_to_a_minus_t():
+    loss, wrt, feeds = EXAMPLES["two_layer_sigmoid"]()
+    d = pg.derive(loss, wrt)
+    step = d.steps[1]
+    a2, t = _named(d, "a^(2)"), _named(d, "t")
+    N = next(iter(d._b.counts))
+    n, j = step.idx
+    assert step.result == (a2[n, j] - t[n, j]) / N
+    assert "σ′(z) = σ(z)(1 − σ(z))" in step.says
+    # the chain form shows the factor a(1 − a) before it cancels
+    assert step.chain.has(1 - a2[n, j])
+
+
+def test_first_layer_gradient_is_the_textbook_product():
+    """Σ over the batch and the output units of (a⁽²⁾ − t)/N · W⁽²⁾ · a⁽¹⁾(1 − a⁽¹⁾) · x."""
+    loss, wrt, feeds = EXAMPLES["two_layer_sigmoid"]()
+    d = pg.derive(loss, wrt)
+    a1, a2, t, x, W2 = (_named(d, s) for s in ("a^(1)", "a^(2)", "t", "x", "W^(2)"))
+    N = next(iter(d._b.counts))
+    j, i = d.steps[-1].idx
+    n, k = sp.symbols("n k", integer=True)
+    error = sp.Sum((a2[n, k] - t[n, k]) / N * W2[k, j], (k, 0, 1))
+    expected = sp.Sum(error * a1[n, j] * (1 - a1[n, j]) * x[n, i], (n, 0, 3))
+    got = d.result
+    assert not any("δ" in str(b) for b in got.atoms(sp.IndexedBase))  # fully substituted
+    assert {str(b) for b in got.atoms(sp.IndexedBase)} == {str(b) for b in (a1, a2, t, x, W2)}
+    # the same function: compare both on random values of every tensor
+    rng = np.random.default_rng(3)
+    shapes = {a1: (4, 5), a2: (4, 2), t: (4, 2), x: (4, 3), W2: (2, 5)}
+    data = {b.label: rng.normal(size=s) for b, s in shapes.items()} | {N: np.asarray(8.0)}
+    from pygraph.symbolic.evaluate import evaluate
+
+    ranges = {j: (0, 5), i: (0, 3)}
+    lhs = evaluate(got, data, ranges).aligned((j, i))
+    rhs = evaluate(expected, data, ranges).aligned((j, i))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-12)
+    assert "(a⁽²⁾[n, k] - t[n, k])" in text(got)
+
+
+def test_softmax_with_cross_entropy_is_p_minus_y():
+    loss, wrt, feeds = EXAMPLES["softmax_mlp"]()
+    d = pg.derive(loss, wrt)
+    first = d.steps[0]
+    n, j = first.idx
+    p, y = _named(d, "p^(1)"), _named(d, "y^(1)")
+    assert first.result == (p[n, j] - y[n, j]) / next(iter(d._b.counts))
+    assert "p − y" in first.says
+
+
+def test_repeated_layers_fold_into_one_recurrence():
+    loss, wrt, feeds = EXAMPLES["softmax_mlp"]()
+    page = str(pg.derive(loss, wrt))
+    assert "for l = 3, 2, 1, the same steps each layer:" in page
+    assert "δa⁽ˡ⁾[n, j] = Σ_k W⁽ˡ⁺¹⁾[k, j]·δz⁽ˡ⁺¹⁾[n, k]" in page
+    assert "δz⁽ˡ⁾[n, j] = (1 - a⁽ˡ⁾[n, j]^2)·δa⁽ˡ⁾[n, j]" in page
+    assert "δa⁽²⁾" not in page  # folded, not expanded
+
+
+def test_backprop_through_time_sums_over_the_steps():
+    loss, wrt, feeds = EXAMPLES["rnn"]()
+    d = pg.derive(loss, wrt)
+    page = str(d)
+    assert "δa⁽ˡ⁾[n, j] = δo⁽¹⁾[n, l−1, j] + Σ_k W_hh[k, j]·δz⁽ˡ⁺¹⁾[n, k]" in page
+    assert "δW_hh[j, i] = Σ_(l=1…3) Σ_n a⁽ˡ⁾[n, i]·δz⁽ˡ⁺¹⁾[n, j]" in page
+
+
+def test_strided_convolution_in_index_form():
+    loss, _, feeds = EXAMPLES["strided_conv_input"]()
+    page = str(pg.derive(loss, "x"))
+    # the input gradient reads the output at (h + pad − p)/s
+    reads = "δz⁽¹⁾[n, o, (h - p + 1)/2, (-q + w + 1)/2]"
+    assert f"δx[n, c, h, w] = Σ_{{o,p,q}} w[o, c, p, q]·{reads}" in page
+    loss, _, feeds = EXAMPLES["strided_conv"]()
+    page = str(pg.derive(loss, "w"))
+    assert "x[n, c, 2·i + p - 1, 2·j + q - 1]" in page
+
+
+def test_pooling_routes_and_spreads_the_error():
+    loss, wrt, feeds = EXAMPLES["pooling"]()
+    page = str(pg.derive(loss, wrt))
+    assert "𝟙[z⁽¹⁾[n, c, h, w] = m⁽¹⁾[n, c, ⌊h/2⌋, ⌊w/2⌋]]" in page  # to the window's max
+    assert "δm⁽²⁾[n, c, ⌊h/2⌋, ⌊w/2⌋]/4" in page  # 1/k² each
+
+
+def test_batch_norm_backward_is_the_full_formula():
+    loss, wrt, feeds = EXAMPLES["batch_norm"]()
+    d = pg.derive(loss, wrt)
+    result = text(d.steps[-1].chain)
+    for piece in ("M·δy⁽¹⁾[n, c, h, w]", "x̂⁽¹⁾[n, c, h, w]·Σ_", "γ⁽¹⁾[c]/(M·sqrt(ε + σ²⁽¹⁾[c]))"):
+        assert piece in result, result
+
+
+def test_steps_unpack_as_explanation_and_equation():
+    loss, wrt, feeds = EXAMPLES["two_layer_sigmoid"]()
+    d = pg.derive(loss, wrt)
+    assert len(d.steps) == 5
+    for says, eq in d.steps:
+        assert isinstance(says, str) and says
+        assert isinstance(eq, sp.Eq)
+
+
+def test_latex_page():
+    loss, wrt, feeds = EXAMPLES["two_layer_sigmoid"]()
+    d = pg.derive(loss, wrt)
+    tex = d.latex()
+    assert tex.startswith("\\begin{align*}") and tex.endswith("\\end{align*}")
+    assert tex.count("{") == tex.count("}")
+    assert "\\sigma\\left({z^{(1)}}_{n,j}\\right)" in tex
+    assert "\\frac{\\partial L}{\\partial {{W}^{(1)}}_{j,i}}" in tex
+    assert d._repr_latex_().startswith("$$\\begin{aligned}")
+    assert latex(d.steps[0].lhs) == "{\\delta {a}^{(2)}}_{n,j}"
+
+
+def test_derive_is_fast_enough_for_lenet():
+    loss, wrt, feeds = EXAMPLES["lenet5"]()
+    d = pg.derive(loss, wrt)  # the timing itself lives in benchmarks/bench_derive.py
+    assert len(d.steps) >= 8 and "for l = 4, 3" in str(d)
+
+
+def test_errors_name_the_problem():
+    x = pg.input((3,), name="x")
+    w = pg.param((3,), name="w")
+    with pytest.raises(ValueError, match=r"scalar.*shape \(3,\)"):
+        pg.derive(x * w, w)
+    with pytest.raises(ValueError, match="no parameter or input named 'v'"):
+        pg.derive((x * w).sum(), "v")
+    with pytest.raises(ValueError, match="not an op's output"):
+        pg.derive((x * w).sum(), x * w)
+    with pytest.raises(ValueError, match="does not depend on wrt"):
+        pg.derive(x.sum(), w)
+    with pytest.raises(NotImplementedError, match="'dropout'"):
+        pg.derive(pg.dropout(x * w, 0.5, training=True).sum(), w)
