@@ -1,7 +1,10 @@
 """Every registered op has a SymPy rule, and each rule matches the engine: its value, and its
 derivative (SymPy's diff) against the engine's gradient rule, in float64 at points away from
-kinks. The nodes checked are the ones the engine itself emits for small networks (forward,
-autodiff's backward ops, and the fuse pass's gemm / fused_elementwise)."""
+kinks (random inputs: no ties for max, abs, relu). The nodes checked are the ones the engine
+itself emits for small networks (forward, autodiff's backward ops, and the fuse pass's gemm /
+fused_elementwise), one per distinct case of each op. Integer outputs (indices) compare
+exactly; non-differentiable ops compare values only; the inputs rules.NO_GRADIENT names get
+no gradient from the engine, as in torch."""
 
 from __future__ import annotations
 
@@ -119,7 +122,7 @@ def _cases(P) -> list:
 
 def _variant(graph, node) -> str:
     """What makes two nodes of one op different cases: attributes and input ranks (shapes
-    and fill values alone are not)."""
+    alone, and dropout's seed, do not)."""
     attrs = {k: v for k, v in node["attrs"].items() if k not in ("shape", "seed")}
     ranks = [len(graph.value(v)["shape"]) for v in node["inputs"]]
     return f"{sorted(attrs.items())} ranks {ranks}"
