@@ -6,6 +6,8 @@ lets `lambdify` evaluate them with numpy.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy as sp
 
@@ -38,6 +40,46 @@ class sigmoid(sp.Function):  # noqa: N801 (SymPy's naming for functions)
 
     def _pretty(self, printer):
         return printer._print_Function(self, func_name="σ")
+
+
+class maximum(sp.Function):  # noqa: N801
+    """max(x_1, ..., x_n), left unevaluated: SymPy's Max compares every pair of its arguments
+    when built and differentiates into nested Max, too slow for a pooling window or a
+    reduction. ∂max/∂x_i = step(x_i − max of the others), exact away from ties."""
+
+    _imp_ = staticmethod(lambda *xs: functools.reduce(np.maximum, xs))
+    _pick, _name = max, "max"
+
+    @classmethod
+    def eval(cls, *xs: sp.Expr):
+        if len(xs) == 1:
+            return xs[0]
+        if all(x.is_Number for x in xs):
+            return cls._pick(xs)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        xs = self.args
+        others = type(self)(*xs[: argindex - 1], *xs[argindex:])
+        gap = xs[argindex - 1] - others
+        # unevaluated: Heaviside would ask SymPy's assumptions for the sign of the gap, which
+        # costs more than the whole derivative and cannot decide it anyway
+        return sp.Heaviside(gap if self._name == "max" else -gap, 0, evaluate=False)
+
+    def _latex(self, printer, exp=None) -> str:
+        args = ", ".join(printer._print(a) for a in self.args)
+        base = rf"\{self._name}\left({args}\right)"
+        return base if exp is None else rf"{base}^{{{exp}}}"
+
+    def _sympystr(self, printer) -> str:
+        return f"{self._name}({', '.join(printer._print(a) for a in self.args)})"
+
+
+class minimum(maximum):  # noqa: N801
+    """min(x_1, ..., x_n); ∂min/∂x_i = step(min of the others − x_i) away from ties."""
+
+    _imp_ = staticmethod(lambda *xs: functools.reduce(np.minimum, xs))
+    _pick, _name = min, "min"
 
 
 def relu(x: sp.Expr) -> sp.Expr:
@@ -82,3 +124,12 @@ UNARY = [
     sigmoid, sp.tanh, sp.erf, softplus, sp.exp, sp.log, sp.sqrt, lambda x: -x, sp.Abs,
 ]  # fmt: skip
 BINARY = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / b]
+
+
+def _dirac(x, *order):
+    """δ(x) off its kink is 0; at the kink it is not a number, so a check there fails."""
+    return np.where(np.asarray(x) == 0, np.inf, 0.0)
+
+
+# lambdify's modules for rule expressions: the derivative of a step is δ (0 away from kinks)
+LAMBDIFY_MODULES = [{"DiracDelta": _dirac}, "scipy", "numpy"]

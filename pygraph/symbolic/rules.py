@@ -20,6 +20,16 @@ from . import functions as fn
 Arrays = list[Any]
 Rule = Callable[[Arrays, dict], Arrays]
 RULES: dict[str, Rule] = {}
+# Inputs that are buffers or fixed weights, not variables: the engine (like torch) sends them
+# no gradient, although the formula reads them. batch_norm's running mean and variance; the
+# losses' class / element weights (and pos_weight).
+NO_GRADIENT: dict[str, tuple[int, ...]] = {
+    "batch_norm": (1, 2),
+    "cross_entropy": (2,),
+    "nll_loss": (2,),
+    "binary_cross_entropy": (2,),
+    "binary_cross_entropy_with_logits": (2, 3),
+}
 
 
 def rule(*names: str) -> Callable[[Rule], Rule]:
@@ -112,7 +122,7 @@ def _maxout(ins: Arrays, a: dict) -> Arrays:
     x, p = ins[0], a["pieces"]
     ax = a["axis"] % x.ndim
     grouped = x.reshape(x.shape[:ax] + (x.shape[ax] // p, p) + x.shape[ax + 1 :])
-    return [np.apply_along_axis(lambda v: sp.Max(*v), ax + 1, grouped)]
+    return [np.apply_along_axis(lambda v: fn.maximum(*v), ax + 1, grouped)]
 
 
 # ---- matmul and the fused ops ----
@@ -217,27 +227,38 @@ def _slice(ins: Arrays, a: dict) -> Arrays:
     return [x[tuple(index)]]
 
 
-def pad_widths(ndim: int, pad: list[int]) -> list[tuple[int, int]]:
-    """torch's pad list (last dim first: left, right, ...) as numpy's pad widths."""
-    widths = [(0, 0)] * ndim
-    for k in range(len(pad) // 2):
-        widths[ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
-    return widths
+def _pad_source(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """Along one axis: the input position each output position reads, o − lo, reflected or
+    clamped into the input (n, a padding cell, for constant mode). Negative pads crop."""
+    q = np.arange(n + lo + hi) - lo
+    if mode == "reflect":  # mirror without repeating the edge
+        q = np.abs(q)
+        return np.where(q >= n, 2 * (n - 1) - q, q)
+    if mode == "replicate":
+        return np.clip(q, 0, n - 1)
+    return np.where((q < 0) | (q >= n), n, q)
 
 
 @rule("pad")
 def _pad(ins: Arrays, a: dict) -> Arrays:
-    x, mode = ins[0], a.get("mode", "constant")
-    widths = pad_widths(x.ndim, a["pad"])
-    if mode == "constant":
-        return [np.pad(x, widths, constant_values=sp.sympify(a.get("value", 0.0)))]
-    return [np.pad(x, widths, mode={"replicate": "edge", "circular": "wrap"}.get(mode, mode))]
+    """y[o] = x[source(o)] per axis; torch's pad list runs from the last axis (left, right)."""
+    x, mode, pad = ins[0], a.get("mode", "constant"), list(a["pad"])
+    for k in range(len(pad) // 2):
+        axis = x.ndim - 1 - k
+        if mode == "constant":
+            cell = list(x.shape)
+            cell[axis] = 1
+            fill = np.full(cell, sp.sympify(a.get("value", 0.0)), dtype=object)
+            x = np.concatenate([x, fill], axis=axis)
+        n = ins[0].shape[axis]
+        x = np.take(x, _pad_source(n, pad[2 * k], pad[2 * k + 1], mode), axis=axis)
+    return [x]
 
 
 @rule("amax", "amin")
 def _extreme(ins: Arrays, a: dict) -> Arrays:
     x = ins[0]
-    pick = sp.Min if a.get("_op") == "amin" else sp.Max
+    pick = fn.minimum if a.get("_op") == "amin" else fn.maximum
     axes = axes_of(a, x.ndim)
     moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
     flat = moved.reshape(moved.shape[: x.ndim - len(axes)] + (-1,))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import sympy as sp
 
-from .rules import RULES, Arrays, apply
+from .rules import NO_GRADIENT, RULES, Arrays, apply
 
 
 def vjp(op: str, gys: Arrays, ins: Arrays, wrt: list[int], attrs: dict) -> Arrays:
@@ -81,8 +81,9 @@ for _g in ("global_avg_pool2d", "global_max_pool2d", "amax", "amin", "maxout"):
     RULES[f"{_g}_backward"] = grad_rule(_g, lambda n: [0])
 RULES["max_unpool2d_backward"] = grad_rule("max_unpool2d", lambda n: [0])
 RULES["layer_norm_backward"] = grad_rule("layer_norm", lambda n: list(range(n)))
-# batch norm: no gradient for the running statistics (inputs 1 and 2)
-RULES["batch_norm_backward"] = grad_rule("batch_norm", lambda n: [0, *range(3, n)])
+RULES["batch_norm_backward"] = grad_rule(
+    "batch_norm", lambda n: [k for k in range(n) if k not in NO_GRADIENT["batch_norm"]]
+)
 for _loss in ("cross_entropy", "nll_loss"):
     RULES[f"{_loss}_backward"] = grad_rule(_loss, lambda n: [0])
 for _loss in ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"):

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import sympy as sp
 
+from . import functions as fn
 from .rules import Arrays, _activation, ew, rule, zeros
 
 NEG_INF = sp.S.NegativeInfinity
@@ -120,7 +121,7 @@ def _max_pool(ins: Arrays, a: dict) -> Arrays:
             y = zeros(x.shape[:2] + tuple(outs))
             idx = np.zeros(x.shape[:2] + tuple(outs), dtype=np.int64)
         vals = [x[(slice(None), slice(None), *q)] for q in win]
-        y[(slice(None), slice(None), *o)] = ew(lambda *v: sp.Max(*v), *vals)
+        y[(slice(None), slice(None), *o)] = ew(fn.maximum, *vals)
         if all(isinstance(v, sp.Number) or isinstance(v, float) for v in vals[0].flat):
             best = np.argmax(np.stack([v.astype(float) for v in vals]), axis=0)
             flat = [int(np.ravel_multi_index(q, L)) for q in win]
@@ -172,7 +173,7 @@ def _global_pool(ins: Arrays, a: dict) -> Arrays:
     x = ins[0]
     flat = x.reshape(x.shape[:2] + (-1,))
     if a["_op"] == "global_max_pool2d":
-        y = np.apply_along_axis(lambda v: sp.Max(*v), 2, flat)
+        y = np.apply_along_axis(lambda v: fn.maximum(*v), 2, flat)
     else:
         y = np.sum(flat, axis=2) / sp.Integer(flat.shape[2])
     return [np.asarray(y, dtype=object).reshape(x.shape[:2] + (1, 1))]
