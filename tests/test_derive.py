@@ -234,3 +234,13 @@ def test_embedding_rows_collect_their_positions():
     d = pg.derive(loss, table)
     assert d.verify(i=np.array([[0, 3, 3], [1, 0, 2]])) < 1e-9
     assert "𝟙[i[n, t] = j]" in str(d) or "𝟙[j = i[n, t]]" in str(d)
+
+
+def test_repeated_residual_blocks_are_written_once():
+    loss, wrt, feeds = EXAMPLES["residual"]()
+    d = pg.derive(loss, wrt)
+    page, tex = str(d), d.latex()
+    assert "(10) the same 7 steps as (3)–(9), layer numbers renamed (z⁽¹⁰⁾→z⁽⁷⁾" in page
+    assert "(11) the same 6 steps as (3)–(8)" in page
+    assert page.count("batch norm's backward") == 2  # the other four are referenced
+    assert "the same 7 steps as (3)--(9)" in tex and tex.count("{") == tex.count("}")

@@ -11,8 +11,8 @@ import sympy as sp
 
 from .derive import Builder, Built, Line
 from .evaluate import evaluate as eval_formula
-from .notation import Indices, Maximum, latex, text
-from .page import folded_sum, layer, runs, step_text, write
+from .notation import Indices, Maximum, latex, latex_name, text
+from .page import PLAIN, TO_SUP, Group, folded_sum, layer, runs, shifted, step_text, write
 
 
 class Derivation:
@@ -24,7 +24,8 @@ class Derivation:
         self.wrt = built.names[built.wrt]
         self.definitions = [n.definition for n in built.defs]
         self.steps: list[Line] = built.steps
-        folds = any(period for _, period, _ in runs(built.steps, text))
+        self._groups: dict = {}
+        folds = any(g.period or g.same for g in self.groups(text))
         last = built.steps[-1]
         self.result: sp.Basic = last.result if folds else expand(last, built.adjoints)
 
@@ -90,7 +91,12 @@ class Derivation:
         return lines
 
     def groups(self, fmt) -> list:
-        return runs(self.steps, fmt)
+        """The steps grouped as the text page groups them (LaTeX reuses that grouping)."""
+        if text not in self._groups:
+            self._groups[text] = runs(self.steps, text)
+        if fmt not in self._groups:
+            self._groups[fmt] = [g2 for g in self._groups[text] for g2 in regroup(g, fmt)]
+        return self._groups[fmt]
 
     def __str__(self) -> str:
         return "\n".join(self._page(text))
@@ -170,11 +176,12 @@ def rebind(expr: sp.Basic, fresh: Indices, keep: bool = True) -> sp.Basic:
 # ---- the page ----
 
 
-def group_lines(k: int, group: tuple, fmt, tex: bool = False) -> list[str]:
-    """One step, or a recurrence (a run of same-shaped periods), as text or LaTeX rows."""
-    lines, period, masks = group
-    if not period:
-        s = lines[0]
+def group_lines(k: int, group, fmt, tex: bool = False) -> list[str]:
+    """One step, a recurrence, or a reference to an earlier block, as text or LaTeX rows."""
+    if group.same:
+        return _same_lines(k, group, fmt, tex)
+    if not group.period:
+        s = group.lines[0]
         eq = f"{fmt(s.lhs)} = {folded_sum(s.chain, fmt)}"
         if s.chain != s.result:
             eq += f" = {folded_sum(s.result, fmt)}"
@@ -182,11 +189,12 @@ def group_lines(k: int, group: tuple, fmt, tex: bool = False) -> list[str]:
             lhs, rhs = eq.split(" = ", 1)
             return [rf"{lhs} &= {rhs} && \text{{{tex_text(s.says)}}} \\"]
         return [f"  ({k}) {s.says}", f"      {eq}"]
+    lines, period = group.lines, group.period
     layers = [layer(fmt(s.lhs), fmt) for s in lines[::period]]
     plural = "s" if period > 1 else ""
     head = f"for l = {', '.join(map(str, layers))}, the same step{plural} each layer:"
     out = [rf"\text{{{head}}} & \\"] if tex else [f"  ({k}) {head}"]
-    for s, mask in zip(lines[:period], masks):
+    for s, mask in zip(lines[:period], group.masks):
         own = layer(fmt(s.lhs), fmt)
         lhs, rhs = write(step_text(s, fmt), own, mask, fmt).rsplit(" | ", 1)[0].split(" = ", 1)
         if tex:
@@ -196,8 +204,44 @@ def group_lines(k: int, group: tuple, fmt, tex: bool = False) -> list[str]:
     return out
 
 
+def regroup(group: Group, fmt) -> list[Group]:
+    """A text group for another format: a recurrence's moving numbers found again in that
+    format's text (single steps if they cannot be)."""
+    if not group.period:
+        return [group]
+    lines, p = group.lines, group.period
+    masks = [shifted(step_text(lines[j], fmt), step_text(lines[j + p], fmt), 1) for j in range(p)]
+    if any(m is None for m in masks):
+        return [Group([s]) for s in lines]
+    return [Group(lines, p, masks)]
+
+
+def _same_lines(k: int, group, fmt, tex: bool) -> list[str]:
+    start, count = group.same
+    arrow = r" \to " if tex else "→"
+    names = ", ".join(f"{_named(key, u, fmt)}{arrow}{_named(key, v, fmt)}"
+                      for (key, u), v in list(group.renamed.items())[:6])  # fmt: skip
+    more = (", …" if fmt is text else r", \ldots") if len(group.renamed) > 6 else ""
+    values = ", ".join(fmt(s.lhs) for s in group.lines)
+    head = f"the same {count} steps as ({start + 1})–({start + count}), layer numbers renamed"
+    if tex:
+        return [rf"\text{{({k}) {tex_text(head)}: }} & {names}{more} \\",
+                rf"& \text{{for }} {values} \\"]  # fmt: skip
+    return [f"  ({k}) {head} ({names}{more}),", f"      for {values}"]
+
+
+def _named(key: str, n: int, fmt) -> str:
+    """A renamed tensor as printed: z⁽³⁾ (z^{(3)}) or M_3 from its key "z⁽" or "M_"."""
+    base = PLAIN.get(key[:-1], key[:-1])
+    if key.endswith("_"):
+        return f"{base}_{n}" if fmt is text else f"{base}_{{{n}}}"
+    if fmt is text:
+        return f"{base}⁽{str(n).translate(TO_SUP)}⁾"
+    return latex_name(f"{base}^({n})")
+
+
 TEX_WORDS = {"σ′": "sigma'", "σ": "sigma", "′": "'", "−": "-", "²": "^2", "x̂": "x-hat", "δ": "d",
-             "γ": "gamma", "β": "beta", "Σ": "sum", "×": "x", "·": "*"}  # fmt: skip
+             "γ": "gamma", "β": "beta", "Σ": "sum", "×": "x", "·": "*", "–": "--"}  # fmt: skip
 
 
 def tex_text(s: str) -> str:

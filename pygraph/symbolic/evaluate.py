@@ -48,7 +48,8 @@ def combine(f, values: list[Value]) -> Value:
 
 FUNCS = {
     sp.exp: np.exp, sp.log: np.log, sp.tanh: np.tanh, sp.sqrt: np.sqrt, sp.Abs: np.abs,
-    sigmoid: lambda x: 1.0 / (1.0 + np.exp(-x)), sp.floor: np.floor, sp.ceiling: np.ceil, sp.sign: np.sign,
+    sigmoid: lambda x: 1.0 / (1.0 + np.exp(-x)), sp.floor: np.floor, sp.ceiling: np.ceil,
+    sp.sign: np.sign,
     sp.Heaviside: lambda x, *h0: (x > 0).astype(float),
 }  # fmt: skip
 RELATIONS = {sp.Eq: np.equal, sp.Ne: np.not_equal, sp.Gt: np.greater, sp.Lt: np.less,

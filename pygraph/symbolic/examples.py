@@ -15,6 +15,7 @@ from ..functional import (
     binary_cross_entropy,
     conv2d,
     cross_entropy,
+    flatten,
     max_pool2d,
     relu,
     sigmoid,
@@ -90,6 +91,20 @@ def rnn() -> Example:
     return loss, cell.weight_hh_l0, {"x": rng.normal(size=(2, 4, 3))}
 
 
+def residual() -> Example:
+    """A 3×3 stem, three identical residual blocks (conv-BN-ReLU-conv-BN + x, ReLU) and a
+    linear head with cross-entropy; d/d the stem's kernel (the blocks repeat)."""
+    from ..models.resnet import BasicBlock
+
+    rng = _start()
+    x, t = input((2, 2, 6, 6), name="x"), input((2,), dtype="int64", name="t")
+    stem = nn.Conv2d(2, 3, 3, padding=1)
+    blocks = nn.Sequential(*[BasicBlock(3, 3) for _ in range(3)])
+    head = nn.Linear(3 * 6 * 6, 4)
+    loss = cross_entropy(head(flatten(blocks(stem(x)))), t)
+    return loss, stem.weight, {"x": rng.normal(size=(2, 2, 6, 6)), "t": np.array([0, 3])}
+
+
 def lenet5(wrt: str = "features.0.weight") -> Example:
     """LeNet-5 with cross-entropy on a batch of 2; d/d its first convolution's kernel."""
     from ..models import lenet5 as build
@@ -110,5 +125,6 @@ EXAMPLES: dict[str, Callable[[], Example]] = {
     "batch_norm": batch_norm,
     "batch_norm_gamma": lambda: batch_norm("weight"),
     "rnn": rnn,
+    "residual": residual,
     "lenet5": lenet5,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -66,26 +67,102 @@ def step_text(line, fmt: Callable) -> str:
     return f"{fmt(line.lhs)} = {fmt(line.chain)} | {line.says}"
 
 
-def runs(steps: list, fmt: Callable) -> list[tuple[list, int, list]]:
-    """Steps grouped into (lines, period, masks): a run of ≥ 2 periods, each one layer lower
-    than the last, or a single step (period 0)."""
+@dataclass
+class Group:
+    """Steps printed together: one step (period 0); a recurrence in l (period > 0, `masks` say
+    which numbers move with l); or a block the same as `same` earlier groups (`renamed`)."""
+
+    lines: list
+    period: int = 0
+    masks: list = field(default_factory=list)
+    same: tuple[int, int] | None = None  # (first group, count), 0-based
+    renamed: dict = field(default_factory=dict)
+
+
+def runs(steps: list, fmt: Callable) -> list[Group]:
+    """Steps grouped: runs of ≥ 2 periods, each one layer lower than the last, as one
+    recurrence; then blocks that repeat earlier ones (a ResNet's residual blocks) as a
+    reference; other steps alone."""
     texts = [step_text(s, fmt) for s in steps]
     layers = [layer(fmt(s.lhs), fmt) for s in steps]
     out, k = [], 0
     while k < len(steps):
         best = None
         for period in range(1, 5):
-            masks = _run(texts, layers, steps, k, period)
-            if masks and (best is None or len(masks[1]) > len(best[1]) * best[0]):
-                best = (period, masks[1], masks[0])
+            found = _run(texts, layers, steps, k, period)
+            if found and (best is None or len(found[1]) * period > len(best[1]) * best[0]):
+                best = (period, found[1], found[0])
         if best is None:
-            out.append(([steps[k]], 0, []))
+            out.append(Group([steps[k]]))
             k += 1
         else:
             period, reps, masks = best
-            out.append((steps[k : k + len(reps) * period], period, masks))
+            out.append(Group(steps[k : k + len(reps) * period], period, masks))
             k += len(reps) * period
+    return blocks(out, dict(zip(map(id, steps), texts)))
+
+
+def blocks(groups: list[Group], texts: dict) -> list[Group]:
+    """Runs of single steps that repeat an earlier run with the layer numbers renamed become
+    one reference to it (the longest such run first, at least 3 steps). `texts`: each step's
+    printed form, by id."""
+    out: list[Group] = []
+    k = 0
+    while k < len(groups):
+        found = None
+        for size in range(min(16, len(groups) - k), 2, -1):
+            here = groups[k : k + size]
+            if any(g.period or g.same for g in here):
+                continue
+            for start in range(0, len(out) - size + 1):
+                there = out[start : start + size]
+                if any(g.period or g.same for g in there):
+                    continue
+                renamed = renaming([texts[id(g.lines[0])] for g in there],
+                                   [texts[id(g.lines[0])] for g in here])  # fmt: skip
+                if renamed is not None:
+                    found = Group([g.lines[0] for g in here], same=(start, size), renamed=renamed)
+                    break
+            if found:
+                break
+        if found:
+            out.append(found)
+            k += len(found.lines)
+        else:
+            out.append(groups[k])
+            k += 1
     return out
+
+
+KEY = re.compile(r"(\w[\u0302²]?)(?:⁽|_)$")
+PLAIN = {"V": "σ²"}
+
+
+def _plain(s: str) -> str:
+    """σ² without its superscript 2 (not a layer number); M as M_1 beside M_2."""
+    return s.replace("σ²", "V").replace("M·", "M_1·").replace("M)", "M_1)")
+
+
+def renaming(a: list[str], b: list[str]) -> dict | None:
+    """How b's layer numbers map from a's, when b is a with its layer numbers renamed (per
+    letter, one to one, at least one changed); otherwise None."""
+    forward: dict = {}
+    backward: dict = {}
+    for x, y in zip(a, b):
+        (px, nx), (py, ny) = numbers(_plain(x)), numbers(_plain(y))
+        if px != py or len(nx) != len(ny):
+            return None
+        for before, (u, _), (v, _) in zip(px, nx, ny):
+            m = KEY.search(before)
+            if not m:
+                if u != v:
+                    return None
+                continue
+            key = m.group(0)  # the name and its ⁽ or _, as printed
+            if forward.setdefault((key, u), v) != v or backward.setdefault((key, v), u) != u:
+                return None
+    changed = {k: v for k, v in forward.items() if k[1] != v}
+    return changed or None
 
 
 def _run(texts, layers, steps, k, period):
