@@ -117,6 +117,10 @@ def derive(args: argparse.Namespace) -> None:
 
     pg.new_graph()
     model = _model(args.model)
+    if any(isinstance(m, pg.nn.Dropout) for m in model.modules()):
+        model.eval()  # dropout's masks are random: derive the deterministic network
+        print("(the model has dropout, whose masks are random: derived in eval mode, where "
+              "dropout is the identity and batch norm uses its running statistics)\n")  # fmt: skip
     shape = (args.batch, *model.example_input_shape[1:])
     dtype = getattr(model, "example_input_dtype", "float32")
     x = pg.input(shape, dtype=dtype, name="x")
@@ -134,7 +138,9 @@ def derive(args: argparse.Namespace) -> None:
         d = pg.derive(loss, args.wrt)
         print(d.latex() if args.latex else d)
         if not args.no_verify:
-            print(f"\nverified against the engine (float64): max |difference| = "
+            print(f"\nchecking against the engine on a random batch of {args.batch} "
+                  f"(--no-verify skips this)...", flush=True)  # fmt: skip
+            print(f"verified against the engine (float64): max |difference| = "
                   f"{d.verify(**feeds):.1e}")  # fmt: skip
     except (ValueError, NotImplementedError) as exc:
         raise SystemExit(f"pygraph: {exc}") from None

@@ -204,8 +204,9 @@ ONE_OP = {
     "global max": lambda x, r: pg.global_max_pool2d(x),
     "global avg": lambda x, r: pg.global_avg_pool2d(x),
     "layer_norm": lambda x, r: pg.layer_norm(x, (5,), _p(r, 5), _p(r, 5)),
-    "conv_transpose": lambda x, r: pg.conv_transpose2d(x, _p(r, 4, 2, 3, 3), _p(r, 2), stride=2,
-                                                       padding=1, output_padding=1),
+    "conv_transpose": lambda x, r: pg.conv_transpose2d(
+        x, _p(r, 4, 2, 3, 3), _p(r, 2), stride=2, padding=1, output_padding=1
+    ),
     "grouped dilated conv": lambda x, r: pg.conv2d(x, _p(r, 4, 2, 2, 2), dilation=2, groups=2),
     "softmax": lambda x, r: pg.softmax(x, axis=1),
     "log_softmax": lambda x, r: pg.log_softmax(x, axis=-1),
@@ -244,3 +245,16 @@ def test_repeated_residual_blocks_are_written_once():
     assert "(11) the same 6 steps as (3)–(8)" in page
     assert page.count("batch norm's backward") == 2  # the other four are referenced
     assert "the same 7 steps as (3)--(9)" in tex and tex.count("{") == tex.count("}")
+
+
+def test_two_encoder_layers_attention_and_layer_norm():
+    """Two TransformerEncoderLayers (their parameters have the same attribute names: each
+    gets its own symbol), multi-head attention's reshapes and batched matmuls, layer norm."""
+    rng = np.random.default_rng(7)
+    x = pg.input((2, 3, 8), name="x")
+    layers = pg.nn.Sequential(*[pg.nn.TransformerEncoderLayer(8, 2, 16) for _ in range(2)])
+    layers.eval()  # dropout's masks are random; in eval mode it is the identity
+    loss = _weighted(layers(x), rng)
+    X = rng.normal(size=(2, 3, 8))
+    for wrt in ("0.self_attn.in_proj_weight", "1.self_attn.in_proj_weight", "1.norm2.weight", "x"):
+        assert pg.derive(loss, wrt).verify(x=X) < 1e-9, wrt

@@ -185,8 +185,19 @@ class Builder:
             name = self._next("C")
         else:
             name = param_label(info["name"], layers, self._feeds_norm(v))
+        name = self._unique(name)
         data = None if info["kind"] == "input" else np.asarray(self.graph.data(v), dtype=np.float64)
         self.built.names[v] = Named(name, tensor(name, len(shape)), shape, data=data)
+
+    def _unique(self, name: str) -> str:
+        """name, or a numbered / primed variant when another tensor has it (two layers'
+        in_proj_weight)."""
+        taken = {n.name for n in self.built.names.values()}
+        base, k = name, 1
+        while name in taken:
+            k += 1
+            name = base + "′" * (k - 1) if "^(" in base else f"{base}^({k})"
+        return name
 
     def _feeds_norm(self, v: int) -> bool:
         ops = {self.graph.node(k)["op"] for k, _ in self.consumers.get(v, [])}
@@ -377,6 +388,8 @@ def param_label(name: str, layers: dict[str, int], norm: bool) -> str:
         letter = ("γ" if attr == "weight" else "β") if norm else ("W" if attr == "weight" else "b")
         return f"{letter}^({layer})"
     for long, short in (("weight", "W"), ("bias", "b")):
-        if attr.startswith(long + "_"):
+        if attr.startswith(long + "_"):  # weight_hh_l0 -> W_hh
             return f"{short}_{attr[len(long) + 1 :].split('_')[0]}"
+        if attr.endswith("_" + long):  # in_proj_weight -> W_inproj
+            return f"{short}_{attr[: -len(long) - 1].replace('_', '')}"
     return attr.replace(".", "_") or name

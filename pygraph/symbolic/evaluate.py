@@ -8,6 +8,7 @@ convolution's input gradient), reads 0. Large sums are evaluated in slices of on
 
 from __future__ import annotations
 
+import math
 from functools import reduce
 
 import numpy as np
@@ -49,7 +50,7 @@ def combine(f, values: list[Value]) -> Value:
 FUNCS = {
     sp.exp: np.exp, sp.log: np.log, sp.tanh: np.tanh, sp.sqrt: np.sqrt, sp.Abs: np.abs,
     sigmoid: lambda x: 1.0 / (1.0 + np.exp(-x)), sp.floor: np.floor, sp.ceiling: np.ceil,
-    sp.sign: np.sign,
+    sp.sign: np.sign, sp.erf: lambda x: np.frompyfunc(math.erf, 1, 1)(x).astype(float),
     sp.Heaviside: lambda x, *h0: (x > 0).astype(float),
 }  # fmt: skip
 RELATIONS = {sp.Eq: np.equal, sp.Ne: np.not_equal, sp.Gt: np.greater, sp.Lt: np.less,
@@ -122,7 +123,12 @@ def _reduce(expr: sp.Sum, data: dict, ranges: Ranges) -> Value:
         inner[var] = (int(lo), int(hi) + 1)
     bound = [lim[0] for lim in expr.limits]
     free = [s for s in expr.function.free_symbols if s in inner and s not in bound]
-    size = np.prod([inner[s][1] - inner[s][0] for s in free + bound], dtype=float)
+    span = lambda syms: np.prod([inner[s][1] - inner[s][0] for s in syms], dtype=float)  # noqa: E731
+    product = isinstance(expr.function, sp.Mul) and not isinstance(expr, Maximum)
+    if product:  # contracted factor by factor: only the factors are ever materialized
+        size = max(span([s for s in f.free_symbols if s in inner]) for f in expr.function.args)
+    else:
+        size = span(free + bound)
     if size > LIMIT and free:
         big = max(free, key=lambda s: inner[s][1] - inner[s][0])
         lo, hi = inner[big]
@@ -132,6 +138,8 @@ def _reduce(expr: sp.Sum, data: dict, ranges: Ranges) -> Value:
                      for a in range(lo, hi, step)]  # fmt: skip
             axes = parts[0].axes
             return Value(np.concatenate([p.array for p in parts], axis=axes.index(big)), axes)
+    if product:
+        return _contract([evaluate(f, data, inner) for f in expr.function.args], bound, inner)
     body = evaluate(expr.function, data, inner)
     arr, axes = body.array, list(body.axes)
     for var in bound:
@@ -142,6 +150,22 @@ def _reduce(expr: sp.Sum, data: dict, ranges: Ranges) -> Value:
         elif not isinstance(expr, Maximum):
             arr = arr * (inner[var][1] - inner[var][0])
     return Value(arr, tuple(axes))
+
+
+def _contract(factors: list[Value], bound: list, inner: Ranges) -> Value:
+    """Σ over `bound` of the product of the factors, as one einsum."""
+    axes = union(factors)
+    names = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    letters = {a: names[k] for k, a in enumerate(axes)}
+    out = tuple(a for a in axes if a not in bound)
+    spec = ",".join("".join(letters[a] for a in f.axes) for f in factors)
+    spec += "->" + "".join(letters[a] for a in out)
+    arrays = [np.asarray(f.array, dtype=float) for f in factors]
+    arr = np.einsum(spec, *arrays, optimize=True)
+    for var in bound:
+        if var not in axes:
+            arr = arr * (inner[var][1] - inner[var][0])
+    return Value(arr, out)
 
 
 def _piecewise(expr: sp.Piecewise, ev) -> Value:
