@@ -48,6 +48,7 @@ class Graph {
   const Node& node(NodeId n) const { return nodes_.at(n); }
   // Marks nodes `first` .. the last one as emitted by the gradient rule of forward node `of`.
   void mark_grad_of(NodeId first, NodeId of);
+  void set_grad_of(NodeId n, NodeId of) { nodes_.at(n).grad_of = of; }  // passes carry it over
   int num_values() const { return static_cast<int>(values_.size()); }
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
   // By value: rules emit nodes while holding shapes, and emitting may move the value list.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 FORMATS = {".dot": None, ".gv": None, ".svg": "svg", ".png": "png", ".pdf": "pdf"}
 
@@ -89,7 +89,7 @@ def run_dot(source: str, fmt: str, timeout: float = 120.0) -> bytes:
         )
     done = subprocess.run([exe, f"-T{fmt}"], input=source.encode(), capture_output=True,
                           timeout=timeout, check=False)  # fmt: skip
-    if done.returncode != 0:
+    if done.returncode != 0 or b"Error: lost" in done.stderr:  # an edge left out
         raise RuntimeError(f"render: dot -T{fmt} failed: {done.stderr.decode(errors='replace')}")
     return done.stdout
 
@@ -100,14 +100,24 @@ class Diagram:
     Jupyter shows it inline (SVG). The SVG is made once and kept.
     """
 
-    def __init__(self, source: str, title: str = "", notes: list[str] | None = None) -> None:
+    def __init__(self, source: str, title: str = "", notes: list[str] | None = None,
+                 fallback: Callable[[], str] | None = None) -> None:  # fmt: skip
         self.source, self.title = source, title
+        # the same picture with fewer layout constraints, for when dot's edge router fails
+        # (Graphviz 2.43: "triangulation failed" on flat edges between nested clusters)
+        self.fallback = fallback
         self.notes = list(notes or [])  # what the view did on its own (e.g. collapsed a depth)
         self._svg: str | None = None
 
     def pipe(self, fmt: str) -> bytes:
         """The diagram in Graphviz format fmt (svg, png, pdf, ...) as bytes."""
-        return run_dot(self.source, fmt)
+        try:
+            return run_dot(self.source, fmt)
+        except RuntimeError:
+            if self.fallback is None:
+                raise
+            self.source, self.fallback = self.fallback(), None  # what was drawn
+            return run_dot(self.source, fmt)
 
     def svg(self) -> str:
         if self._svg is None:

@@ -129,16 +129,19 @@ def render_layers(model: Any, input_shape: Any, depth: int | None, rankdir: str,
     graph, tracer = trace(model, shapes, dtype)
     notes: list[str] = []
     lg = LayerGraph(graph, tracer.root, depth, collapse_repeats)
-    if depth is None:  # the node budget: roll deeper levels up until the picture fits
+    if depth is None:  # the node budget: roll repeats up (a run of identical blocks as one
+        # box, "Block ×12"), then deeper levels, until the picture fits
         d = full = _max_depth(tracer.root)
+        if len(lg.units) > max_nodes and not collapse_repeats:
+            rolled = LayerGraph(graph, tracer.root, d, True)
+            lg = rolled if len(rolled.units) < len(lg.units) else lg
         while len(lg.units) > max_nodes and d > 1:
             d -= 1
-            lg = LayerGraph(graph, tracer.root, d, collapse_repeats)
-        if len(lg.units) > max_nodes and not collapse_repeats:
-            lg = LayerGraph(graph, tracer.root, d, True)
-        if d < full or lg.repeats != collapse_repeats:
-            rolled = ", repeats rolled up" if lg.repeats != collapse_repeats else ""
-            notes.append(f"over {max_nodes} boxes: drawn to depth {d}{rolled}")
+            lg = LayerGraph(graph, tracer.root, d, lg.repeats)
+        what = [f"drawn to depth {d}"] if d < full else []
+        what += ["repeats rolled up"] if lg.repeats != collapse_repeats else []
+        if what:
+            notes.append(f"over {max_nodes} boxes: {', '.join(what)}")
     params = sum(p.numel() for p in model.parameters())
     ins = ", ".join(fmt_shape(s) for s in shapes)
     title = f"{type(model).__name__} · input {ins} · {params:,} params"

@@ -146,7 +146,25 @@ class LayerGraph:
         unit = self._unit("merge" if merge else "op", node["op"], path=path,
                           shape=self._shape(node["outputs"]), start=m, nodes=range(m, m + 1),
                           outputs=node["outputs"], op=node["op"])  # fmt: skip
+        # named as inside the cluster the box is drawn in ("in_proj_weight" in layers.0.self_attn)
+        reads = [r.removeprefix(f"{path}.") for r in self._params_read(node["inputs"])]
+        unit.detail = ", ".join(reads)
         group.items.append(unit)
+
+    def _params_read(self, vids: list[int], depth: int = 4) -> list[str]:
+        """The params an op of a forward reads, directly or through ops of params alone (ViT's
+        cls_token broadcast to the batch), as "name (shape)": what a bare op box should name."""
+        out: list[str] = []
+        for v in vids:
+            info = self.graph.value(v)
+            if v in self.active or depth == 0:
+                continue
+            if info["kind"] == "param":
+                dims = "×".join(str(d) for d in info["shape"])
+                out.append(f"{info['name']} ({dims})")
+            elif info["producer"] >= 0:
+                out += self._params_read(self.graph.node(info["producer"])["inputs"], depth - 1)
+        return list(dict.fromkeys(out))
 
     # ---- edges ----
     def _edges(self) -> list[Edge]:

@@ -8,7 +8,7 @@ view (OpView) is in op_view.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .. import _core
 from . import styles
@@ -53,11 +53,13 @@ def _attr_text(attrs: dict) -> str:
 
 
 def _value_node(
-    dot: Dot, view: OpView, v: int, drawn: set[str], p: str, again: bool = False
+    dot: Dot, view: OpView, v: int, drawn: set[str], p: str, again: bool = False, reader: int = -1
 ) -> str:
     """A box for an input, param or constant (once), returning its DOT id. again: its second
     box, beside the backward ops that read it (dashed), so no edge crosses the picture."""
     vid = f"{p}{'w' if again else 'v'}{v}"
+    if again and not view.graph.value(v)["shape"]:  # a scalar (a learning rate): one per reader
+        vid += f"_{reader}"
     if vid not in drawn:
         drawn.add(vid)
         info = view.graph.value(v)
@@ -89,29 +91,48 @@ def _op_node(dot: Dot, view: OpView, n: int, cats: dict[str, str], p: str) -> No
         dot.close_cluster()
 
 
+def _emit_order(view: OpView, groups: dict[int, int]) -> list[int]:
+    """The nodes in order, side by side (forward, backward, update), except that each rule's
+    nodes follow its first one: a compiled program can interleave two rules' nodes (a fused
+    conv + relu differentiates both)."""
+    by_of: dict[int, list[int]] = {}
+    for n in view.nodes:
+        if n in groups:
+            by_of.setdefault(groups[n], []).append(n)
+    order: list[int] = []
+    for n in view.nodes:
+        if n not in groups:
+            order.append(n)
+        elif by_of[groups[n]][0] == n:
+            order += by_of[groups[n]]
+    return sorted(order, key=view.side)  # stable: the order within a side stays
+
+
 def _emit_nodes(dot: Dot, view: OpView, p: str) -> dict[int, list[int]]:
     """The op boxes; with gradient provenance, the forward and the backward ops as two
     borderless clusters side by side (forward left) and each rule's ops in a "∂ op" cluster.
     Returns forward node -> the backward nodes its rule emitted."""
     cats, groups = _categories(), view.grad_groups()
     members: dict[int, list[int]] = {}
-    sides = bool(groups)
+    sides = bool(groups) and view.sides
     side = None
-    for i, n in enumerate(view.nodes):
-        if sides and view.is_grad(n) != side:
+    order = _emit_order(view, groups)
+    for i, n in enumerate(order):
+        if sides and view.side(n) != side:
             if side is not None:
                 dot.close_cluster()
-            side = view.is_grad(n)
-            dot.open_cluster(label="", peripheries="0")
+            side = view.side(n)
+            dot.open_cluster(label="optimizer update" if side == 2 else "", peripheries="0",
+                             fontsize="9", fontcolor=styles.GRAD_EDGE)  # fmt: skip
         of = groups.get(n)
-        if of is not None and of not in members:  # a rule's nodes are made one after another
+        if of is not None and of not in members:  # the rule's nodes come one after another
             dot.open_cluster(label=f"∂ {view.graph.node(of)['op']}", style="rounded,dashed",
                              color=styles.GRAD_EDGE, fontsize="8", fontcolor=styles.GRAD_EDGE,
                              labeljust="r", peripheries="1")  # fmt: skip
         if of is not None:
             members.setdefault(of, []).append(n)
         _op_node(dot, view, n, cats, p)
-        if of is not None and (i + 1 == len(view.nodes) or groups.get(view.nodes[i + 1]) != of):
+        if of is not None and (i + 1 == len(order) or groups.get(order[i + 1]) != of):
             dot.close_cluster()
     if side is not None:
         dot.close_cluster()
@@ -133,7 +154,8 @@ def emit_ops(dot: Dot, view: OpView, compact: bool, p: str = "") -> None:
         dot.node(f"{p}out{k}", label=f"<<B>{html(name)}</B><BR/>{html(fmt_shape(info['shape']))}>",
                  **styles.VALUE_STYLE["output"])  # fmt: skip
         src = producer.get(v) or _value_node(dot, view, v, drawn, p)
-        if view.is_grad(info["producer"]):  # the backward part runs upward
+        made_by = info["producer"]
+        if view.is_grad(made_by) and made_by not in view.updates:  # backward runs upward
             dot.edge(f"{p}out{k}", src, dir="back")
         else:
             dot.edge(src, f"{p}out{k}")
@@ -146,13 +168,15 @@ def emit_ops(dot: Dot, view: OpView, compact: bool, p: str = "") -> None:
 def _in_edge(dot: Dot, view: OpView, v: int, n: int, producer: dict[str, str], drawn: set[str],
              compact: bool, p: str) -> None:  # fmt: skip
     info = view.graph.value(v)
-    dst, grad = f"{p}n{n}", view.is_grad(n)
+    # an optimizer update hangs below the gradient it reads: drawn as forward edges
+    dst, grad = f"{p}n{n}", view.is_grad(n) and n not in view.updates
     if v in producer:
         src = producer[v]
     elif compact and info["kind"] in ("param", "const"):
         return  # over the node budget: weights and constants are left out
     else:
-        src = _value_node(dot, view, v, drawn, p, again=grad and view.grad_from is not None)
+        again = view.is_grad(n) and view.grad_from is not None
+        src = _value_node(dot, view, v, drawn, p, again, n)
     shape = fmt_shape(tuple(info["shape"]))
     a: dict[str, Any] = {"tooltip": shape} if compact else {"label": shape}
     if grad and v not in producer:  # an input, weight or constant backprop reads
@@ -164,7 +188,8 @@ def _in_edge(dot: Dot, view: OpView, v: int, n: int, producer: dict[str, str], d
         src, dst = dst, src
     if v in view.buffers:
         a.update(color=BUFFER_COLORS[view.buffers[v] % len(BUFFER_COLORS)], penwidth="2")
-        a["label" if not compact else "tooltip"] = f"{shape} · buf {view.buffers[v]}"
+        quiet = compact or a.get("style") == "dotted"  # long edges backprop reads: unlabelled
+        a["tooltip" if quiet else "label"] = f"{shape} · buf {view.buffers[v]}"
     dot.edge(src, dst, **a)
 
 
@@ -188,6 +213,19 @@ def op_dot(view: OpView, rankdir: str, compact: bool) -> str:
     return dot.source()
 
 
+def without_sides(views: list[OpView], draw: Callable[[], str]) -> Callable[[], str] | None:
+    """Diagram.fallback: draw() again with the views' side clusters off, when they have any."""
+    if not any(v.grad_groups() for v in views):
+        return None
+
+    def again() -> str:
+        for v in views:
+            v.sides = False
+        return draw()
+
+    return again
+
+
 def render_ops(obj: Any, input_shape: Any, rankdir: str, backward: bool,
                max_nodes: int) -> Diagram:  # fmt: skip
     """The computation graph of obj (see pygraph.viz.render)."""
@@ -196,4 +234,5 @@ def render_ops(obj: Any, input_shape: Any, rankdir: str, backward: bool,
     notes = [f"{len(view.nodes)} ops, over {max_nodes}: params hidden"] if compact else []
     if notes:
         view.title += f"\n({notes[0]}; shapes in tooltips)"
-    return Diagram(op_dot(view, rankdir, compact), view.title, notes)
+    draw = lambda: op_dot(view, rankdir, compact)  # noqa: E731
+    return Diagram(draw(), view.title, notes, without_sides([view], draw))

@@ -20,12 +20,18 @@ class OpView:
     nodes: list[int] = field(default_factory=list)
     marks: dict[int, str] = field(default_factory=dict)  # node -> "removed", "added", "changed"
     notes: dict[int, str] = field(default_factory=dict)  # node -> an extra label line
+    updates: set[int] = field(default_factory=set)  # optimizer nodes: drawn as a third column
+    sides: bool = True  # forward and backward as two clusters (off: dot's router failed)
 
     def __post_init__(self) -> None:
         self.nodes = list(self.graph.needed(self.outputs))
 
     def is_grad(self, n: int) -> bool:
         return self.grad_from is not None and n >= self.grad_from
+
+    def side(self, n: int) -> int:
+        """0 forward, 1 backward, 2 optimizer update."""
+        return 2 if n in self.updates else int(self.is_grad(n))
 
     def grad_groups(self) -> dict[int, int]:
         """Backward node -> the forward node (drawn here) whose gradient rule emitted it."""
@@ -36,6 +42,43 @@ class OpView:
             if of in drawn and not self.is_grad(of):
                 out[n] = of
         return out
+
+
+def grad_start(graph: Any, outputs: list[int]) -> int | None:
+    """Where the backward part of a program starts: its seed, or else (a compiled program,
+    whose seed simplify folded) its first gradient node, which the passes keep marked."""
+    seed = _seed_node(graph, outputs)
+    if seed is not None:
+        return seed
+    return next((n for n in graph.needed(outputs) if graph.node(n)["grad_of"] >= 0), None)
+
+
+def mark_updates(view: OpView, params: list[int]) -> None:
+    """A training step's view: its outputs end with the new values of these params (in order);
+    name them ("new w") and find the optimizer's nodes."""
+    first = len(view.outputs) - len(params)
+    view.names = [f"output {k}" for k in range(first)]
+    view.names += [f"new {view.graph.value(p)['name']}" for p in params]
+    view.updates = _update_nodes(view, set(view.outputs[first:]))
+
+
+def _update_nodes(view: OpView, values: set[int]) -> set[int]:
+    """The optimizer's nodes: after the gradient's start, no gradient rule's, and read only by
+    optimizer nodes or computing the new values of params (update values)."""
+    g, out, kept = view.graph, set(), set(view.outputs)
+    readers: dict[int, set[int]] = {}
+    for r in view.nodes:
+        for v in g.node(r)["inputs"]:
+            readers.setdefault(v, set()).add(r)
+    for n in reversed(view.nodes):
+        if not view.is_grad(n) or g.node(n)["grad_of"] >= 0:
+            continue
+        outs = g.node(n)["outputs"]
+        rs = set().union(*(readers.get(v, set()) for v in outs))
+        ends = any(v in values for v in outs) or (rs and rs <= out)
+        if ends and not any(v in kept and v not in values for v in outs):
+            out.add(n)
+    return out
 
 
 def _seed_node(graph: Any, outputs: list[int]) -> int | None:
@@ -62,7 +105,10 @@ def op_view(obj: Any, input_shape: Any, backward: bool) -> OpView:
 
     if isinstance(obj, Compiled):
         kept = obj._out_ids + [v for _, v in obj._pairs]
-        return OpView(obj.program, kept, "compiled program", None, _shared_buffers(obj))
+        start = grad_start(obj.program, kept)
+        view = OpView(obj.program, kept, "compiled program", start, _shared_buffers(obj))
+        mark_updates(view, [p for p, _ in obj._pairs])
+        return view
     if hasattr(obj, "named_modules"):
         return _module_view(obj, input_shape, backward)
     ts = [obj] if isinstance(obj, Tensor) else list(obj) if isinstance(obj, (list, tuple)) else []
@@ -79,7 +125,7 @@ def op_view(obj: Any, input_shape: Any, backward: bool) -> OpView:
         view = OpView(g, outs, "forward and backward", start)
         view.names = ["L"] + [f"∂L/∂{p.name}" for p in params]
         return view
-    return OpView(g, outs, "computation graph", _seed_node(g, outs))
+    return OpView(g, outs, "computation graph", grad_start(g, outs))
 
 
 def _reads(g: Any, outs: list[int]) -> set[int]:

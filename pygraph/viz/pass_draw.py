@@ -21,8 +21,8 @@ from typing import Any
 
 from . import styles
 from .dot import Diagram
-from .op_draw import emit_ops, new_dot
-from .op_view import OpView
+from .op_draw import emit_ops, new_dot, without_sides
+from .op_view import OpView, grad_start, mark_updates
 
 
 @dataclass
@@ -59,8 +59,11 @@ def pass_diff(compiled: Any, name: str) -> PassDiff:
     r = _report(compiled, name)
     drawn = len(compiled._out_ids) + len(compiled._pairs)  # not the params kept as outputs
     (bg, bouts), (ag, aouts), vmap = r["before"], r["after"], r["value_map"]
-    before = OpView(bg, list(bouts[:drawn]), f"before {name}")
-    after = OpView(ag, list(aouts[:drawn]), f"after {name}")
+    bo, ao = list(bouts[:drawn]), list(aouts[:drawn])
+    before = OpView(bg, bo, f"before {name}", grad_start(bg, bo))
+    after = OpView(ag, ao, f"after {name}", grad_start(ag, ao))
+    mark_updates(before, list(bouts[drawn:]))
+    mark_updates(after, list(aouts[drawn:]))
     diff = PassDiff(name, before, after)
     matched: set[int] = set()
     after_nodes = set(after.nodes)
@@ -131,10 +134,15 @@ def render_pass(compiled: Any, name: str, rankdir: str, max_nodes: int) -> Diagr
              f"removed (red), {len(diff.added)} added (green), {len(diff.changed)} with new "
              f"attributes (orange)")  # fmt: skip
     notes = [f"over {max_nodes} ops: params hidden"] if compact else []
-    dot = new_dot(title + (f"\n({notes[0]})" if notes else ""), rankdir, nb + na)
-    for view, prefix in ((diff.before, "b"), (diff.after, "a")):
-        dot.open_cluster(label=f"{view.title} ({len(view.nodes)} nodes)", style="rounded",
-                         color=styles.CLUSTER_COLOR, fontsize="11")  # fmt: skip
-        emit_ops(dot, view, compact, prefix)
-        dot.close_cluster()
-    return Diagram(dot.source(), f"pass {name}", notes)
+
+    def draw() -> str:
+        dot = new_dot(title + (f"\n({notes[0]})" if notes else ""), rankdir, nb + na)
+        for view, prefix in ((diff.before, "b"), (diff.after, "a")):
+            dot.open_cluster(label=f"{view.title} ({len(view.nodes)} nodes)", style="rounded",
+                             color=styles.CLUSTER_COLOR, fontsize="11")  # fmt: skip
+            emit_ops(dot, view, compact, prefix)
+            dot.close_cluster()
+        return dot.source()
+
+    views = [diff.before, diff.after]
+    return Diagram(draw(), f"pass {name}", notes, without_sides(views, draw))

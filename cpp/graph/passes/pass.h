@@ -70,6 +70,12 @@ Program plan_memory(const Program& in, PassReport& report);
 // kernel allocates nothing but the output).
 bool inplace_eligible(OpId op, int k);
 
+// Sets the grad_of of the nodes `after` a pass that rebuilt the graph from `before`, read from
+// the pass's value map: a node made of gradient ops (fused ones too) stays a gradient node, of
+// the node that now computes its forward node (provenance.cpp).
+void carry_grad_of(const Program& before, const Program& after,
+                   const std::vector<ValueId>& value_map);
+
 // The passes in their one written order: simplify, fuse, plan_memory.
 std::vector<std::string> pass_names();
 // Runs the `enabled` passes (in the written order; none: the program is the graph as built),

@@ -29,6 +29,7 @@ namespace {
 Program copy_program(const Graph& src, const std::vector<ValueId>& outputs) {
   Program p{std::make_shared<Graph>(), {}};
   std::vector<ValueId> map(src.num_values(), -1);
+  std::vector<NodeId> node_map(src.num_nodes(), -1);
   for (ValueId v : src.inputs()) map[v] = p.graph->share(src, v);
   auto leaf = [&](ValueId v) {
     if (map[v] < 0) map[v] = p.graph->share(src, v);
@@ -40,6 +41,9 @@ Program copy_program(const Graph& src, const std::vector<ValueId>& outputs) {
     for (ValueId v : node.inputs) in.push_back(src.value(v).producer >= 0 ? map[v] : leaf(v));
     const auto out = p.graph->add(node.op, in, node.attrs, node.origin);
     for (size_t k = 0; k < out.size(); ++k) map[node.outputs[k]] = out[k];
+    node_map[n] = p.graph->value(out.at(0)).producer;
+    // a forward node the outputs do not need (a gradient rule that reads only shapes): -1
+    if (node.grad_of >= 0) p.graph->set_grad_of(node_map[n], node_map[node.grad_of]);
   }
   for (ValueId v : outputs) p.outputs.push_back(src.value(v).producer >= 0 ? map[v] : leaf(v));
   return p;
@@ -91,6 +95,7 @@ Program run_passes(const Graph& g, const std::vector<ValueId>& outputs,
     r.nodes_before = count_nodes(p);
     Program next = fn(p, r);
     verify(p, next, name);
+    if (next.graph != p.graph) carry_grad_of(p, next, r.value_map);
     if (trace) {
       r.before = p;
       r.after = next;
