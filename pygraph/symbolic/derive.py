@@ -326,10 +326,16 @@ class Builder:
 
 
 def is_local(step: Line) -> bool:
-    """An element-by-element adjoint: no sums, every tensor read at the step's own index."""
+    """An element-by-element adjoint in closed form (no sums, no other adjoint, every tensor
+    read at the step's own index): substituting it lets factors cancel, as σ′ does against
+    binary cross-entropy's 1/(a(1 − a)). Adjoints that carry others along (an LSTM's cell
+    state, step after step) stay named, or the expressions would grow with every step."""
     if step.result.has(sp.Sum, Maximum):
         return False
-    return all(tuple(e.indices) == step.idx for e in step.result.atoms(sp.Indexed))
+    reads = step.result.atoms(sp.Indexed)
+    if any(str(e.base.label).startswith("δ") for e in reads):
+        return False
+    return all(tuple(e.indices) == step.idx for e in reads)
 
 
 def tidy(expr: sp.Basic) -> sp.Basic:

@@ -91,6 +91,17 @@ def rnn() -> Example:
     return loss, cell.weight_hh_l0, {"x": rng.normal(size=(2, 4, 3))}
 
 
+def lstm() -> Example:
+    """An LSTM over 4 time steps (gates from one matmul, sliced), a weighted sum of its
+    outputs; d/d W_hh."""
+    rng = _start()
+    x = input((2, 4, 3), name="x")
+    cell = nn.LSTM(3, 4)
+    out, _ = cell(x)
+    loss = (out * constant(rng.normal(size=(2, 4, 4)))).sum()
+    return loss, cell.weight_hh_l0, {"x": rng.normal(size=(2, 4, 3))}
+
+
 def residual() -> Example:
     """A 3×3 stem, three identical residual blocks (conv-BN-ReLU-conv-BN + x, ReLU) and a
     linear head with cross-entropy; d/d the stem's kernel (the blocks repeat)."""
@@ -125,6 +136,7 @@ EXAMPLES: dict[str, Callable[[], Example]] = {
     "batch_norm": batch_norm,
     "batch_norm_gamma": lambda: batch_norm("weight"),
     "rnn": rnn,
+    "lstm": lstm,
     "residual": residual,
     "lenet5": lenet5,
 }
