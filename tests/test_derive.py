@@ -258,3 +258,49 @@ def test_two_encoder_layers_attention_and_layer_norm():
     X = rng.normal(size=(2, 3, 8))
     for wrt in ("0.self_attn.in_proj_weight", "1.self_attn.in_proj_weight", "1.norm2.weight", "x"):
         assert pg.derive(loss, wrt).verify(x=X) < 1e-9, wrt
+
+
+MORE_OPS = {
+    "amax": lambda x, r: pg.amax(x, axis=(2, 3)),
+    "amin keepdims": lambda x, r: pg.amin(x, axis=1, keepdims=True),
+    "pad": lambda x, r: pg.pad(x, (1, 2, 0, 1)),
+    "pad value": lambda x, r: pg.pad(x, (1, 1), value=0.5),
+    "prelu per channel": lambda x, r: pg.prelu(x, _p(r, 4)),
+    "prelu shared": lambda x, r: pg.prelu(x, _p(r, 1)),
+    "broadcast_to": lambda x, r: pg.graph._emit("broadcast_to", x.mean(axis=0), shape=[3, 4, 5, 5]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE_OPS))
+def test_more_op_forms_verify(case):
+    rng = np.random.default_rng(8)
+    x = pg.input((2, 3, 5, 5), name="x")
+    w = pg.param((4, 3, 1, 1), init=rng.normal(size=(4, 3, 1, 1)), name="w")
+    loss = _weighted(MORE_OPS[case](pg.conv2d(x, w), rng), rng)
+    X = rng.normal(size=(2, 3, 5, 5))
+    for wrt in ["x", *_param_names(loss)]:
+        assert pg.derive(loss, wrt).verify(x=X) < 1e-9, wrt
+
+
+def _param_names(loss):
+    return [loss.graph.value(v)["name"] for v in loss.graph.params()]
+
+
+# Forward ops pg.derive has no index form for, named so that adding one is a decision:
+# dropout (a random mask), maxout, max_unpool2d and take_at_indices (index routing), fill,
+# argmax/argmin (no gradient); the *_backward ops, gemm and fused_elementwise only appear in
+# gradient graphs and compiled programs.
+NO_FORMULA = {"dropout", "maxout", "max_unpool2d", "take_at_indices", "fill", "argmax", "argmin"}
+
+
+def test_every_forward_op_has_an_index_form_or_is_named():
+    import importlib
+
+    importlib.import_module("pygraph.symbolic.derive")
+    from pygraph.symbolic.formulas import FORMULAS
+
+    table = pg._core.op_table()
+    forward = {o["name"] for o in table if o["category"] != "fused"}
+    forward = {o for o in forward if not o.endswith("_backward")}
+    assert sorted(forward - set(FORMULAS) - NO_FORMULA) == []
+    assert NO_FORMULA <= forward and not NO_FORMULA & set(FORMULAS)

@@ -5,7 +5,8 @@ is the adjoint (∂L/∂input) of input `slot` at `idx`, built from `c.dout`, th
 Tensors are reached through accessors (`c.ins[k](*idx)`), so a transpose or a bias add can be
 folded into its neighbour's formula instead of getting a name. `says` is the sentence a
 derivation prints for the chain-rule step through the op. Elementwise ops take their scalar
-formula from rules.py and differentiate it with SymPy. The nn ops are in formulas_nn.py.
+formula from rules.py and differentiate it with SymPy. The losses and softmax are in
+formulas_loss.py; convolution, pooling and the norms in formulas_nn, _pool and _norm.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from . import functions as fn
 from . import rules
 
 Expr = sp.Basic
@@ -126,7 +126,7 @@ UNARY_SAYS = {
     "log": "log's derivative 1/x",
 }
 for _op in ["neg", "exp", "log", "relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu",
-            "gelu", "silu", "softplus", "sqrt", "abs", "erf"]:  # fmt: skip
+            "gelu", "silu", "softplus", "sqrt", "abs", "erf", "step"]:  # fmt: skip
     formula(_op, says=UNARY_SAYS.get(_op, f"{_op}'s derivative, element by element"))(Elementwise)
 formula("add", "sub", says="a sum passes the error to each term (a bias sums it over the batch)")(
     Elementwise
@@ -314,127 +314,111 @@ class Reduce:
         return c.dout(*kept(c, idx)) / Reduce.count(c)
 
 
-# ---- losses ----
-
-
-def per_element(c) -> Expr:
-    """N, the number of terms a mean-reduced loss averages (a named count), or 1 for a sum."""
-    red = c.attrs.get("reduction", "mean")
-    if red not in ("mean", "sum"):
-        raise NotImplementedError(f"derive: {c.op} with reduction={red!r} is not supported")
-    size = int(np.prod(c.ins[0].shape)) if c.op in ELEMENT_LOSSES else c.ins[0].shape[0]
-    return c.count("N", size, "the number of terms the loss averages") if red == "mean" else 1
-
-
-ELEMENT_LOSSES = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
-
-
-def loss_term(op: str, a: Expr, b: Expr) -> Expr:
-    if op == "mse_loss":
-        return (a - b) ** 2
-    if op == "binary_cross_entropy":
-        return sp.Mul(-1, b * sp.log(a) + (1 - b) * sp.log(1 - a), evaluate=False)
-    p = fn.sigmoid(a)
-    return sp.Mul(-1, b * sp.log(p) + (1 - b) * sp.log(1 - p), evaluate=False)
-
-
-def loss_derivative(op: str, a: Expr, b: Expr) -> Expr:
-    """∂ℓ/∂a in the form textbooks write (checked against SymPy's diff in the tests)."""
-    if op == "mse_loss":
-        return 2 * (a - b)
-    if op == "binary_cross_entropy":
-        return (a - b) / (a * (1 - a))
-    return fn.sigmoid(a) - b
-
-
-@formula(*ELEMENT_LOSSES, says="the loss's derivative: the output unit's error")
-class ElementLoss:
+@formula("amax", "amin", says="a max (min) routes the error to the element that was the extreme")
+class Extreme:
     @staticmethod
     def forward(c, idx):
-        at, limits = over(c, c.ins[0].shape)
-        return sp.Sum(loss_term(c.op, c.ins[0](*at), c.ins[1](*at)), *limits) / per_element(c)
+        from .notation import Maximum
+
+        axes, shape = reduced_axes(c), c.ins[0].shape
+        it, full, limits = iter(idx), [], []
+        for k, n in enumerate(shape):
+            if k in axes:
+                i = c.fresh.take()
+                full.append(i)
+                limits.append((i, 0, n - 1))
+                if c.attrs.get("keepdims", 0):
+                    next(it)
+            else:
+                full.append(next(it))
+        x = c.ins[0](*full)
+        sign = -1 if c.op == "amin" else 1  # min = −max(−x)
+        return sign * Maximum(sign * x, *limits)
 
     @staticmethod
     def backward(c, slot, idx):
-        s = sp.symbols("s0:2", real=True)
-        d = loss_derivative(c.op, *s) if slot == 0 else sp.diff(loss_term(c.op, *s), s[1])
-        return c.dout() * d.xreplace({s[0]: c.ins[0](*idx), s[1]: c.ins[1](*idx)}) / per_element(c)
+        from .notation import Indicator
+
+        at = kept(c, idx)
+        return c.dout(*at) * Indicator(sp.Eq(c.ins[0](*idx), c.out(*at)))
 
 
-def class_losses_ok(c) -> None:
-    if len(c.ins[0].shape) != 2 or c.attrs.get("label_smoothing", 0.0) or len(c.ins) > 2:
-        raise NotImplementedError(
-            f"derive: {c.op} is supported for (N, K) scores with integer labels, without "
-            f"weights or label smoothing; got scores of shape {c.ins[0].shape}"
-        )
-
-
-@formula("cross_entropy", says="softmax with cross-entropy: the error is p − y")
-class CrossEntropy:
+@formula("broadcast_to", says="a broadcast copy sums the error of its copies")
+class BroadcastTo:
     @staticmethod
     def forward(c, idx):
-        class_losses_ok(c)
-        (n, k), _ = over(c, (1, 1), "nk")
-        z, t = c.ins
-        N, K = z.shape
-        lse = sp.log(sp.Sum(sp.exp(z(n, k)), (k, 0, K - 1)))
-        return sp.Sum(lse - z(n, t(n)), (n, 0, N - 1)) / per_element(c)
+        return bcast(c.ins[0], c.shape, idx)
 
     @staticmethod
     def backward(c, slot, idx):
-        class_losses_ok(c)
-        z, t = c.ins
-        N = per_element(c)
-        p = c.aux("p", z.shape, lambda i: softmax_of(c, z, i, 1), "softmax of the scores")
-        y = c.aux("y", z.shape, lambda i: sp.KroneckerDelta(i[1], t(i[0])), "the labels, one-hot")
-        return c.dout() * (p(*idx) - y(*idx)) / N
+        return unbcast(c, c.ins[0].shape, c.shape, idx, lambda oi: c.dout(*oi))
 
 
-@formula("nll_loss", says="the negative log-likelihood picks the label's score")
-class NllLoss:
+@formula("sum_to", says="a sum to a shape hands its error to every term it added")
+class SumTo:
     @staticmethod
     def forward(c, idx):
-        class_losses_ok(c)
-        n = c.fresh.take("n")
-        x, t = c.ins
-        return -sp.Sum(x(n, t(n)), (n, 0, x.shape[0] - 1)) / per_element(c)
+        return unbcast(c, c.shape, c.ins[0].shape, idx, lambda oi: c.ins[0](*oi))
 
     @staticmethod
     def backward(c, slot, idx):
-        x, t = c.ins
-        return -c.dout() * sp.KroneckerDelta(idx[1], t(idx[0])) / per_element(c)
+        return bcast(c.dout, c.ins[0].shape, idx)
 
 
-# ---- softmax ----
+@formula("pad", says="padding passes the error of the elements it copied (0 to the padding)")
+class Pad:
+    """Constant padding: y[o] = x[o − before] inside, the fill value outside."""
 
+    @staticmethod
+    def befores(c) -> list[int]:
+        if c.attrs.get("mode", "constant") != "constant":
+            raise NotImplementedError(f"derive: pad mode {c.attrs['mode']!r} is not supported")
+        pad, nd = list(c.attrs["pad"]), len(c.shape)
+        out = [0] * nd
+        for k in range(len(pad) // 2):
+            out[nd - 1 - k] = pad[2 * k]
+        return out
 
-def softmax_of(c, x: Access, idx: tuple, axis: int) -> Expr:
-    j = c.fresh.take("j")
-    return sp.exp(x(*idx)) / sp.Sum(sp.exp(x(*moved_to(idx, axis, j))), (j, 0, x.shape[axis] - 1))
-
-
-def moved_to(idx: tuple, axis: int, value: Any) -> tuple:
-    return tuple(value if k == axis else i for k, i in enumerate(idx))
-
-
-@formula("softmax", "log_softmax", says="softmax's Jacobian: p(δ − Σ p δ)")
-class Softmax:
     @staticmethod
     def forward(c, idx):
-        axis = c.attrs["axis"] % len(c.shape)
-        if c.op == "softmax":
-            return softmax_of(c, c.ins[0], idx, axis)
-        j = c.fresh.take("j")
+        at = [i - b for i, b in zip(idx, Pad.befores(c))]
+        inside = sp.And(*[sp.And(0 <= a, a < n) for a, n in zip(at, c.ins[0].shape)])
+        value = sp.sympify(c.attrs.get("value", 0.0))
+        return sp.Piecewise((c.ins[0](*at), inside), (value, True)) if value else c.ins[0](*at)
+
+    @staticmethod
+    def backward(c, slot, idx):
+        return c.dout(*[i + b for i, b in zip(idx, Pad.befores(c))])
+
+
+@formula(
+    "prelu",
+    says=(
+        "PReLU passes the error, times its slope where the input was negative",
+        "a slope's gradient: the error times the negative inputs it scaled",
+    ),
+)
+class PRelu:
+    """y = x where x > 0, else a·x, with one slope a per channel (axis 1) or one for all."""
+
+    @staticmethod
+    def slope(c, idx) -> sp.Basic:
+        w = c.ins[1]
+        return w(idx[1]) if w.shape and w.shape[0] > 1 else w(*[0] * len(w.shape))
+
+    @staticmethod
+    def forward(c, idx):
+        x = c.ins[0](*idx)
+        return sp.Piecewise((x, x > 0), (PRelu.slope(c, idx) * x, True))
+
+    @staticmethod
+    def backward(c, slot, idx):
         x = c.ins[0]
-        total = sp.Sum(sp.exp(x(*moved_to(idx, axis, j))), (j, 0, c.shape[axis] - 1))
-        return x(*idx) - sp.log(total)
-
-    @staticmethod
-    def backward(c, slot, idx):
-        axis = c.attrs["axis"] % len(c.shape)
-        j = c.fresh.take("j")
-        at = moved_to(idx, axis, j)
-        lim = (j, 0, c.shape[axis] - 1)
-        if c.op == "softmax":
-            return c.out(*idx) * (c.dout(*idx) - sp.Sum(c.dout(*at) * c.out(*at), lim))
-        return c.dout(*idx) - sp.exp(c.out(*idx)) * sp.Sum(c.dout(*at), lim)
+        if slot == 0:
+            xi = x(*idx)
+            return c.dout(*idx) * sp.Piecewise((1, xi > 0), (PRelu.slope(c, idx), True))
+        at, limits = over(c, x.shape, "nchw")
+        if c.ins[1].shape and c.ins[1].shape[0] > 1:
+            at[1], limits = idx[0], [lim for k, lim in enumerate(limits) if k != 1]
+        xi = x(*at)
+        return sp.Sum(c.dout(*at) * sp.Piecewise((0, xi > 0), (xi, True)), *limits)
