@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from . import formulas_loss, formulas_nn, formulas_norm, formulas_pool  # noqa: F401
+from . import formulas_loss, formulas_nn, formulas_norm, formulas_pool, formulas_shape  # noqa: F401
 from .formulas import FORMULAS, Access
 from .naming import defines, param_label
 from .notation import Indices, Maximum, tensor
