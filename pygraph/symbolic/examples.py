@@ -81,25 +81,24 @@ def batch_norm(wrt: str = "x") -> Example:
     return loss, wrt, {"x": rng.normal(size=(3, 2, 2, 2))}
 
 
-def rnn() -> Example:
-    """An Elman RNN (tanh) over 4 time steps, a weighted sum of its outputs; d/d W_hh."""
+def _recurrent(layer: type) -> Example:
     rng = _start()
     x = input((2, 4, 3), name="x")
-    cell = nn.RNN(3, 4)
+    cell = layer(3, 4)
     out, _ = cell(x)
     loss = (out * constant(rng.normal(size=(2, 4, 4)))).sum()
     return loss, cell.weight_hh_l0, {"x": rng.normal(size=(2, 4, 3))}
+
+
+def rnn() -> Example:
+    """An Elman RNN (tanh) over 4 time steps, a weighted sum of its outputs; d/d W_hh."""
+    return _recurrent(nn.RNN)
 
 
 def lstm() -> Example:
     """An LSTM over 4 time steps (gates from one matmul, sliced), a weighted sum of its
     outputs; d/d W_hh."""
-    rng = _start()
-    x = input((2, 4, 3), name="x")
-    cell = nn.LSTM(3, 4)
-    out, _ = cell(x)
-    loss = (out * constant(rng.normal(size=(2, 4, 4)))).sum()
-    return loss, cell.weight_hh_l0, {"x": rng.normal(size=(2, 4, 3))}
+    return _recurrent(nn.LSTM)
 
 
 def residual() -> Example:

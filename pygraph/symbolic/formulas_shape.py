@@ -118,6 +118,22 @@ def reduced_axes(c) -> tuple[int, ...]:
     return rules.axes_of(c.attrs, len(c.ins[0].shape))
 
 
+def reducing(c, idx: tuple) -> tuple[list, list]:
+    """The input index read by output idx, with a fresh summation index (and its limits) on
+    each reduced axis."""
+    it, full, limits = iter(idx), [], []
+    for k, n in enumerate(c.ins[0].shape):
+        if k in reduced_axes(c):
+            i = c.fresh.take()
+            full.append(i)
+            limits.append((i, 0, n - 1))
+            if c.attrs.get("keepdims", 0):
+                next(it)
+        else:
+            full.append(next(it))
+    return full, limits
+
+
 def kept(c, in_idx: tuple) -> tuple:
     """The output index that reads input position in_idx."""
     axes, keep = reduced_axes(c), c.attrs.get("keepdims", 0)
@@ -132,18 +148,7 @@ class Reduce:
 
     @staticmethod
     def forward(c, idx):
-        axes, shape = reduced_axes(c), c.ins[0].shape
-        it = iter(idx)
-        full, limits = [], []
-        for k, n in enumerate(shape):
-            if k in axes:
-                i = c.fresh.take()
-                full.append(i)
-                limits.append((i, 0, n - 1))
-                if c.attrs.get("keepdims", 0):
-                    next(it)
-            else:
-                full.append(next(it))
+        full, limits = reducing(c, idx)
         return sp.Sum(c.ins[0](*full), *limits) / Reduce.count(c)
 
     @staticmethod
@@ -155,17 +160,7 @@ class Reduce:
 class Extreme:
     @staticmethod
     def forward(c, idx):
-        axes, shape = reduced_axes(c), c.ins[0].shape
-        it, full, limits = iter(idx), [], []
-        for k, n in enumerate(shape):
-            if k in axes:
-                i = c.fresh.take()
-                full.append(i)
-                limits.append((i, 0, n - 1))
-                if c.attrs.get("keepdims", 0):
-                    next(it)
-            else:
-                full.append(next(it))
+        full, limits = reducing(c, idx)
         x = c.ins[0](*full)
         sign = -1 if c.op == "amin" else 1  # min = −max(−x)
         return sign * Maximum(sign * x, *limits)
