@@ -11,7 +11,7 @@ import sympy as sp
 
 from .derive import Builder, Built, Line
 from .evaluate import evaluate as eval_formula
-from .notation import Indices, Maximum, latex, latex_name, text
+from .notation import Indices, latex, latex_name, text
 from .page import PLAIN, TO_SUP, Group, folded_sum, layer, runs, shifted, step_text, write
 
 
@@ -262,4 +262,4 @@ def derive(y: Any, wrt: Any) -> Derivation:
     return Derivation(b.built, graph)
 
 
-__all__ = ["Derivation", "derive", "Maximum"]
+__all__ = ["Derivation", "derive"]

@@ -5,8 +5,8 @@ activation, m⁽¹⁾ = a pooled map, L = the loss). Movement ops, and a matmul 
 are folded into their neighbour's formula instead of getting a name. The forward pass becomes
 one definition per named value (formulas.py); the backward pass walks from y back to `wrt`,
 giving each named value on the way its adjoint δv = ∂y/∂v as one step: the sum, over the ops
-that read v, of their backward formulas. An adjoint that is a plain element-by-element
-expression is substituted into the next step and simplified there, which is how
+that read v, of their backward formulas. An adjoint in closed element-by-element form (no
+sums, no other adjoint) is substituted into the next step and simplified there, which is how
 sigmoid + binary cross-entropy cancels to a − t.
 """
 
