@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -51,6 +53,9 @@ def test_demo_runs(capsys):
     assert main(["demo", "--epochs", "1"]) == 0
     out = capsys.readouterr().out
     assert "max_pool2d" in out and "Params: 61,706" in out and "test accuracy" in out
+    if importlib.util.find_spec("sympy"):  # the derivation (the `derive` extra)
+        assert "∂L/∂W⁽¹⁾[j, i] = Σ_n" in out
+        assert float(out.split("max |difference| = ")[1].split()[0]) < 1e-9
     assert np.isfinite(float(out.split("(loss ")[-1].split(")")[0]))
 
 

@@ -4,7 +4,9 @@ Layers and time steps repeat the same step with the numbers shifted: δa⁽³⁾
 then δa⁽²⁾ = Σ W⁽³⁾ δz⁽³⁾. Two steps have the same shape when their printed forms agree
 except for numbers that are either equal or shifted by the layer difference; a run of such
 periods prints once, with the shifted numbers written from l (δa⁽ˡ⁾ = Σ W⁽ˡ⁺¹⁾ δz⁽ˡ⁺¹⁾).
-A sum of same-shaped terms (a weight shared by every time step) prints as Σ over l.
+A sum of same-shaped terms (a weight shared by every time step) prints as Σ over l. A run
+of steps that repeats an earlier run with its layer numbers renamed one to one (a ResNet's
+residual blocks, not adjacent and shifted by several layers) prints as a reference to it.
 """
 
 from __future__ import annotations
