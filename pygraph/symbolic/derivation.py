@@ -49,8 +49,7 @@ class Derivation:
         for named in self._b.defs:
             data[label(named.tensor)] = _values(named.definition, named.shape, data)
         for step in self.steps:
-            data[label(step.lhs)] = _values(step, self.wrt.shape if step is self.steps[-1] else
-                                            self._shape_of(step), data)  # fmt: skip
+            data[label(step.lhs)] = _values(step, self._shape_of(step), data)
         return data[label(self.steps[-1].lhs)]
 
     def verify(self, **feeds: Any) -> float:

@@ -111,17 +111,8 @@ class Builder:
         return self.graph.value(v)["producer"]
 
     def _ancestors(self) -> list[int]:
-        seen, stack, nodes = set(), [self.y], set()
-        while stack:
-            v = stack.pop()
-            if v in seen:
-                continue
-            seen.add(v)
-            k = self.producer(v)
-            if k >= 0:
-                nodes.add(k)
-                stack += self.graph.node(k)["inputs"]
-        return sorted(nodes)
+        """The nodes y needs, in creation order (which numbers the layers)."""
+        return sorted(self.graph.needed([self.y]))
 
     def _consumers(self) -> dict[int, list[tuple[int, int]]]:
         out: dict[int, list] = {}

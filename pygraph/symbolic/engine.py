@@ -60,8 +60,7 @@ def engine_gradient(built: Any, graph: Any, feeds: dict) -> np.ndarray:
             return g.param(info["name"], _float64(graph.data(v)))
         return g.constant(_float64(graph.data(v)))
 
-    order = sorted({graph.value(v)["producer"] for v in _ancestor_values(graph, built.y.id)} - {-1})
-    for k in order:
+    for k in sorted(graph.needed([built.y.id])):
         node = graph.node(k)
         for v in node["inputs"]:
             if v not in ids:
@@ -73,15 +72,3 @@ def engine_gradient(built: Any, graph: Any, feeds: dict) -> np.ndarray:
     (gid,), _ = g.grad(ids[built.y.id], [ids[built.wrt]], -1)
     step = pg_compile([Tensor(g, gid)], optimize=False)
     return np.asarray(step(**{k: _float64(v) for k, v in feeds.items()}))
-
-
-def _ancestor_values(graph: Any, y: int) -> set[int]:
-    seen, stack = set(), [y]
-    while stack:
-        v = stack.pop()
-        if v not in seen:
-            seen.add(v)
-            k = graph.value(v)["producer"]
-            if k >= 0:
-                stack += graph.node(k)["inputs"]
-    return seen

@@ -108,12 +108,10 @@ def _gather(array: np.ndarray, idx: list[Value]) -> Value:
     shape = np.broadcast_shapes(*[w.aligned(axes).shape for w in idx])
     parts = [np.broadcast_to(v.aligned(axes), shape) for v in idx]
     ok = np.ones(parts[0].shape, dtype=bool)
-    ints = []
-    for p, size in zip(parts, array.shape):
-        r = np.rint(p)
+    rounded = [np.rint(p) for p in parts]
+    for p, r, size in zip(parts, rounded, array.shape):
         ok &= (np.abs(p - r) < 1e-9) & (r >= 0) & (r < size)
-        ints.append(np.where(ok, r, 0).astype(np.int64))
-    ints = [np.where(ok, i, 0) for i in ints]
+    ints = [np.where(ok, r, 0).astype(np.int64) for r in rounded]
     return Value(np.where(ok, np.asarray(array, dtype=float)[tuple(ints)], 0.0), axes)
 
 
