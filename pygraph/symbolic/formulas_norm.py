@@ -7,36 +7,57 @@ import sympy as sp
 from .formulas import formula, over, summed
 
 
+def moments(c, axes: tuple[int, ...], prefer: str, says: dict[str, str]) -> tuple:
+    """x normalized over `axes`: (x̂ at an index of x, the standard deviation at an index of x,
+    M). The mean μ and biased variance σ² are tensors over the other axes; M counts the values
+    each averages; `prefer` are the summation letters."""
+    x = c.ins[0]
+    kept = lambda i: tuple(v for k, v in enumerate(i) if k not in axes)  # noqa: E731
+    sizes = [x.shape[k] for k in axes]
+    M = c.count("M", int(sp.prod(sizes)), says["M"])
+    eps = c.count("ε", float(c.attrs["eps"]), says["ε"])
+
+    def full(i, at):
+        i, at = iter(i), iter(at)
+        return tuple(next(at) if k in axes else next(i) for k in range(len(x.shape)))
+
+    def mean(i):
+        at, limits = over(c, sizes, prefer)
+        return sp.Sum(x(*full(i, at)), *limits) / M
+
+    def var(i):
+        at, limits = over(c, sizes, prefer)
+        return sp.Sum((x(*full(i, at)) - mu(*i)) ** 2, *limits) / M
+
+    mu = c.aux("μ", kept(x.shape), mean, says["μ"])
+    v = c.aux("σ²", kept(x.shape), var, says["σ²"])
+    xhat = c.aux("x̂", x.shape, lambda i: (x(*i) - mu(*kept(i))) / sp.sqrt(v(*kept(i)) + eps),
+                 "the normalized input")  # fmt: skip
+    return lambda i: xhat(*i), lambda i: sp.sqrt(v(*kept(i)) + eps), M
+
+
 @formula("batch_norm", says=(
     "batch norm's backward: the error, minus its mean and its projection on x̂, over the batch",
     "", "", "γ's gradient: Σ δy·x̂ over the batch and positions",
     "β's gradient: Σ δy over the batch and positions"))  # fmt: skip
 class BatchNorm:
+    SAYS = {"M": "the values per channel batch norm averages",
+            "ε": "batch norm's ε, which keeps the division safe",
+            "μ": "the batch mean per channel",
+            "σ²": "the batch variance per channel (biased)"}  # fmt: skip
+
     @staticmethod
     def stats(c):
-        """(x̂ accessor, the standard deviation at channel ch, M values per channel)"""
+        """(x̂ at an index of x, the standard deviation there, M values per channel): the
+        batch's statistics in training, the running ones otherwise."""
         x = c.ins[0]
-        rest = (x.shape[0], *x.shape[2:])
-        M = c.count("M", int(sp.prod(rest)), "the values per channel batch norm averages")
-        eps = c.count("ε", float(c.attrs["eps"]), "batch norm's ε, which keeps the division safe")
-        if not c.attrs.get("training", 0):
-            rm, rv = c.ins[1], c.ins[2]
-            return (lambda i: (x(*i) - rm(i[1])) / sp.sqrt(rv(i[1]) + eps),
-                    lambda ch: sp.sqrt(rv(ch) + eps), M)  # fmt: skip
-
-        def mean(i):
-            (n, *pos), limits = over(c, rest, "nhw")
-            return sp.Sum(x(n, i[0], *pos), *limits) / M
-
-        def var(i):
-            (n, *pos), limits = over(c, rest, "nhw")
-            return sp.Sum((x(n, i[0], *pos) - mu(i[0])) ** 2, *limits) / M
-
-        mu = c.aux("μ", (x.shape[1],), mean, "the batch mean per channel")
-        v = c.aux("σ²", (x.shape[1],), var, "the batch variance per channel (biased)")
-        xhat = c.aux("x̂", x.shape, lambda i: (x(*i) - mu(i[1])) / sp.sqrt(v(i[1]) + eps),
-                     "the normalized input")  # fmt: skip
-        return lambda i: xhat(*i), lambda ch: sp.sqrt(v(ch) + eps), M
+        if c.attrs.get("training", 0):
+            return moments(c, (0, *range(2, len(x.shape))), "nhw", BatchNorm.SAYS)
+        M = c.count("M", int(sp.prod((x.shape[0], *x.shape[2:]))), BatchNorm.SAYS["M"])
+        eps = c.count("ε", float(c.attrs["eps"]), BatchNorm.SAYS["ε"])
+        rm, rv = c.ins[1], c.ins[2]
+        return (lambda i: (x(*i) - rm(i[1])) / sp.sqrt(rv(i[1]) + eps),
+                lambda i: sp.sqrt(rv(i[1]) + eps), M)  # fmt: skip
 
     @staticmethod
     def affine(c, slot: int, ch) -> sp.Basic:
@@ -65,10 +86,10 @@ class BatchNorm:
             raise NotImplementedError("derive: batch norm's running statistics have no gradient")
         g = BatchNorm.affine(c, 3, idx[1])
         if not c.attrs.get("training", 0):
-            return c.dout(*idx) * g / std(idx[1])
+            return c.dout(*idx) * g / std(idx)
         mean_part = total(lambda i: c.dout(*i))
         proj_part = xhat(idx) * total(lambda i: c.dout(*i) * xhat(i))
-        return g / (M * std(idx[1])) * (M * c.dout(*idx) - mean_part - proj_part)
+        return g / (M * std(idx)) * (M * c.dout(*idx) - mean_part - proj_part)
 
 
 @formula("layer_norm", says=(
@@ -83,27 +104,15 @@ class LayerNorm:
         shape = c.ins[0].shape
         return len(shape) - k, shape[: len(shape) - k], shape[len(shape) - k :]
 
+    SAYS = {"M": "the values layer norm averages per position", "ε": "layer norm's ε",
+            "μ": "the mean over the normalized axes",
+            "σ²": "the variance over the normalized axes (biased)"}  # fmt: skip
+
     @staticmethod
     def stats(c):
-        """(x̂ at a full index, the standard deviation at a leading index, M)"""
-        x = c.ins[0]
-        lead, _, norm = LayerNorm.split(c)
-        M = c.count("M", int(sp.prod(norm)), "the values layer norm averages per position")
-        eps = c.count("ε", float(c.attrs["eps"]), "layer norm's ε")
-
-        def mean(i):
-            at, limits = over(c, norm, "klm")
-            return sp.Sum(x(*i, *at), *limits) / M
-
-        def var(i):
-            at, limits = over(c, norm, "klm")
-            return sp.Sum((x(*i, *at) - mu(*i)) ** 2, *limits) / M
-
-        mu = c.aux("μ", x.shape[:lead], mean, "the mean over the normalized axes")
-        v = c.aux("σ²", x.shape[:lead], var, "the variance over the normalized axes (biased)")
-        xhat = c.aux("x̂", x.shape, lambda i: (x(*i) - mu(*i[:lead])) / sp.sqrt(v(*i[:lead]) + eps),
-                     "the normalized input")  # fmt: skip
-        return lambda i: xhat(*i), lambda i: sp.sqrt(v(*i) + eps), M
+        """(x̂ at an index of x, the standard deviation there, M)"""
+        lead = LayerNorm.split(c)[0]
+        return moments(c, tuple(range(lead, len(c.ins[0].shape))), "klm", LayerNorm.SAYS)
 
     @staticmethod
     def affine(c, slot: int, i: tuple) -> sp.Basic:
@@ -128,4 +137,4 @@ class LayerNorm:
         row = (*idx[:lead], *at)
         mean_part = sp.Sum(g(row), *limits)
         proj_part = xhat(idx) * sp.Sum(g(row) * xhat(row), *limits)
-        return (M * g(idx) - mean_part - proj_part) / (M * std(idx[:lead]))
+        return (M * g(idx) - mean_part - proj_part) / (M * std(idx))
