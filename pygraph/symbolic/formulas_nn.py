@@ -34,6 +34,13 @@ def read_by(c, pos, offs) -> list:
     return out
 
 
+def bias_gradient(c, o) -> sp.Basic:
+    """A (transposed) convolution's bias o: its output channel's error, summed over the batch
+    and the positions."""
+    (n, *pos), limits = over(c, (c.shape[0], *c.shape[2:]), "nijk")
+    return sp.Sum(c.dout(n, o, *pos), *limits)
+
+
 @formula("conv1d", "conv2d", "conv3d", says=(
     "the error sent back through the kernel, from every output position that read this input",
     "the kernel's gradient: the error correlated with the input, summed over batch and positions",
@@ -70,8 +77,7 @@ class Conv:
             (n, *pos), limits = over(c, (c.shape[0], *c.shape[2:]), "nijk")
             chan = ci if g == 1 else sp.floor(o / og) * cg + ci
             return sp.Sum(c.dout(n, o, *pos) * x(n, chan, *reads(c, pos, offs)), *limits)
-        (n, *pos), limits = over(c, (c.shape[0], *c.shape[2:]), "nijk")
-        return sp.Sum(c.dout(n, idx[0], *pos), *limits)
+        return bias_gradient(c, idx[0])
 
 
 @formula("conv_transpose1d", "conv_transpose2d", "conv_transpose3d", says=(
@@ -106,8 +112,7 @@ class ConvTranspose:
             ci, o, offs = idx[0], idx[1], idx[2:]
             (n, *pos), limits = over(c, (x.shape[0], *x.shape[2:]), "nijk")
             return sp.Sum(x(n, ci, *pos) * c.dout(n, o, *reads(c, pos, offs)), *limits)
-        (n, *pos), limits = over(c, (c.shape[0], *c.shape[2:]), "nijk")
-        return sp.Sum(c.dout(n, idx[0], *pos), *limits)
+        return bias_gradient(c, idx[0])
 
 
 @formula("embedding", says="an embedding row collects the error of every position that read it")
