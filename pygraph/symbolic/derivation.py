@@ -12,7 +12,7 @@ import sympy as sp
 from .derive import Builder, Built, Line
 from .evaluate import evaluate as eval_formula
 from .notation import Indices, latex, latex_name, text
-from .page import PLAIN, TO_SUP, Group, folded_sum, layer, runs, shifted, step_text, write
+from .page import TO_SUP, Group, folded_sum, layer, runs, shifted, step_text, write
 
 
 class Derivation:
@@ -231,7 +231,7 @@ def _same_lines(k: int, group, fmt, tex: bool) -> list[str]:
 
 def _named(key: str, n: int, fmt) -> str:
     """A renamed tensor as printed: z⁽³⁾ (z^{(3)}) or M_3 from its key "z⁽" or "M_"."""
-    base = PLAIN.get(key[:-1], key[:-1])
+    base = key[:-1]
     if key.endswith("_"):
         return f"{base}_{n}" if fmt is text else f"{base}_{{{n}}}"
     if fmt is text:

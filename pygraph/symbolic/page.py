@@ -19,7 +19,8 @@ import sympy as sp
 
 from .notation import latex, text
 
-NUMBER = re.compile(r"[0-9]+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+# numbers in the text, superscript ones only as layer numbers ⁽…⁾ (not σ²'s square)
+NUMBER = re.compile(r"[0-9]+|(?<=⁽)[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 FROM_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 TO_SUP = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
 LAYER = {text: re.compile("⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾"), latex: re.compile(r"\^\{\((\d+)\)\}")}
@@ -137,12 +138,11 @@ def blocks(groups: list[Group], texts: dict) -> list[Group]:
 
 
 KEY = re.compile(r"(\w[\u0302²]?)(?:⁽|_)$")
-PLAIN = {"V": "σ²"}
 
 
 def _plain(s: str) -> str:
-    """σ² without its superscript 2 (not a layer number); M as M_1 beside M_2."""
-    return s.replace("σ²", "V").replace("M·", "M_1·").replace("M)", "M_1)")
+    """The first count M written M_1, so that it renames to M_2 like the others."""
+    return s.replace("M·", "M_1·").replace("M)", "M_1)")
 
 
 def renaming(a: list[str], b: list[str]) -> dict | None:
